@@ -1,0 +1,43 @@
+using System.Globalization;
+using Keel.Core.Errors;
+using Keel.Core.Tracking;
+using Keel.Server.Http;
+
+namespace Keel.Server.Endpoints;
+
+internal static class EndpointHelpers
+{
+    /// <summary>Experiment ids are strings on the wire and integers in the store (reference §1.6).</summary>
+    public static long ParseExperimentId(string? value, string field = "experiment_id")
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            throw KeelException.Missing(field);
+        }
+
+        return long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var id)
+            ? id
+            : throw KeelException.NotFound($"No Experiment with id={value} exists");
+    }
+
+    public static IReadOnlyList<KeyValue> KeyValues(MlflowArgs args, string field) =>
+        args.Objects(field).Select(t => new KeyValue(
+            t.String("key") is { Length: > 0 } key ? key : throw KeelException.Missing($"{field}.key"),
+            t.String("value") ?? string.Empty)).ToList();
+
+    public static ViewType ViewType(MlflowArgs args, string field) =>
+        args.Enum<ViewTypeWire>(field) switch
+        {
+            ViewTypeWire.DELETED_ONLY => Core.Tracking.ViewType.DeletedOnly,
+            ViewTypeWire.ALL => Core.Tracking.ViewType.All,
+            _ => Core.Tracking.ViewType.ActiveOnly,
+        };
+
+    /// <summary>ViewType as protobuf names it on the wire.</summary>
+    private enum ViewTypeWire
+    {
+        ACTIVE_ONLY = 1,
+        DELETED_ONLY = 2,
+        ALL = 3,
+    }
+}

@@ -1,0 +1,75 @@
+using System.ComponentModel.DataAnnotations;
+using System.Net;
+using Keel.Core.Errors;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Keel.Server.Hosting;
+
+/// <summary>
+/// The server as a library: one way to build the app from typed options, used by `keel server`,
+/// by tests and by the load benchmark.
+/// </summary>
+public static class KeelApp
+{
+    public static WebApplication Build(KeelOptions options, Action<WebApplicationBuilder>? configure = null)
+    {
+        Validate(options);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        builder.WebHost.UseKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = (long)options.MaxRequestMb * 1024 * 1024;
+            Listen(kestrel, options.Host, options.Port);
+        });
+        builder.Services.AddKeelTracking(options);
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.UseKeelErrors();
+        app.MapKeelHealth();
+        app.MapKeelMlflow();
+        app.MapKeelFallback();
+        return app;
+    }
+
+    /// <summary>The address the server listens on once started (port 0 resolved).</summary>
+    public static Uri BoundAddress(WebApplication app)
+    {
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
+    }
+
+    private static void Listen(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions kestrel, string host, int port)
+    {
+        if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            kestrel.Listen(IPAddress.Loopback, port);
+        }
+        else if (IPAddress.TryParse(host, out var ip))
+        {
+            kestrel.Listen(ip, port);
+        }
+        else
+        {
+            throw KeelException.Invalid($"Invalid --host '{host}': give an IP address such as 127.0.0.1 or 0.0.0.0, or localhost.");
+        }
+    }
+
+    private static void Validate(KeelOptions options)
+    {
+        var results = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true))
+        {
+            throw KeelException.Invalid("Invalid configuration: " + string.Join("; ", results.Select(r => r.ErrorMessage)));
+        }
+    }
+}

@@ -1,0 +1,62 @@
+using Keel.Core.Errors;
+using Keel.Core.Tracking;
+using Keel.Storage.Sql.Postgres;
+using Keel.Storage.Sql.Sqlite;
+using Npgsql;
+
+namespace Keel.Storage.Sql;
+
+/// <summary>Opens the tracking store a backend-store URI names (MLflow's URI forms).</summary>
+public static class TrackingStoreFactory
+{
+    /// <param name="uri">`sqlite:///relative.db`, `sqlite:////absolute.db` or `postgresql://user:pass@host:port/db`.</param>
+    public static ITrackingStore Open(string uri)
+    {
+        if (uri.StartsWith("sqlite:///", StringComparison.Ordinal))
+        {
+            var path = Path.GetFullPath(uri["sqlite:///".Length..]);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            return new SqlTrackingStore(new SqliteExecutor(path));
+        }
+
+        if (uri.StartsWith("postgresql://", StringComparison.Ordinal) || uri.StartsWith("postgres://", StringComparison.Ordinal)
+            || uri.StartsWith("postgresql+", StringComparison.Ordinal))
+        {
+            return new SqlTrackingStore(new PostgresExecutor(PostgresConnectionString(uri)));
+        }
+
+        throw KeelException.Invalid(
+            $"Unsupported backend store URI '{uri}': use sqlite:///path.db or postgresql://user:password@host:port/database.");
+    }
+
+    /// <summary>Describes where the store lives without its password, for the start-up banner.</summary>
+    public static string Describe(string uri)
+    {
+        var at = uri.IndexOf('@', StringComparison.Ordinal);
+        var scheme = uri.IndexOf("://", StringComparison.Ordinal);
+        return at > 0 && scheme > 0 ? uri[..(scheme + 3)] + "***" + uri[at..] : uri;
+    }
+
+    internal static string PostgresConnectionString(string uri)
+    {
+        var parsed = new Uri(uri[uri.IndexOf("://", StringComparison.Ordinal)..].Insert(0, "postgresql"));
+        var builder = new NpgsqlConnectionStringBuilder
+        {
+            Host = parsed.Host,
+            Port = parsed.IsDefaultPort || parsed.Port <= 0 ? 5432 : parsed.Port,
+            Database = Uri.UnescapeDataString(parsed.AbsolutePath.TrimStart('/')),
+            MaxPoolSize = 64,
+        };
+        if (parsed.UserInfo.Length > 0)
+        {
+            var parts = parsed.UserInfo.Split(':', 2);
+            builder.Username = Uri.UnescapeDataString(parts[0]);
+            if (parts.Length > 1)
+            {
+                builder.Password = Uri.UnescapeDataString(parts[1]);
+            }
+        }
+
+        return builder.ConnectionString;
+    }
+}

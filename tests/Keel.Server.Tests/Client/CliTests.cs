@@ -1,0 +1,197 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using Keel.Client;
+
+namespace Keel.Server.Tests.Client;
+
+/// <summary>
+/// The client commands of the `keel` CLI, run as a user runs them: through the `./keel` launcher
+/// (which builds the CLI once), against a real server.
+/// </summary>
+public sealed class CliTests(SharedKeelServer fixture) : IClassFixture<SharedKeelServer>
+{
+    // The first call may build the CLI in Release.
+    private static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(5);
+
+    [Fact]
+    public async Task Runs_search_json_prints_the_matching_runs_in_order()
+    {
+        using var client = new KeelClient(fixture.BaseUri);
+        var experiment = SharedKeelServer.UniqueName("cli");
+        var experimentId = await client.CreateExperimentAsync(experiment);
+        var runIds = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            await using var run = await client.StartRunAsync(experimentId, runName: $"r{i}");
+            await run.LogParamAsync("model", i == 1 ? "linear" : "tree");
+            run.LogMetric("acc", 0.5 + (0.1 * i));
+            runIds.Add(run.RunId);
+        }
+
+        var result = await RunKeelAsync(
+            "runs", "search", "--experiment", experiment, "--filter", "params.model = 'tree'",
+            "--order-by", "metrics.acc DESC", "--order-by", "attributes.start_time ASC", "--max-results", "10", "--json");
+
+        Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}\n{result.Stderr}");
+        using var json = JsonDocument.Parse(result.Stdout);
+        var runs = json.RootElement.EnumerateArray().ToList();
+        Assert.Equal([runIds[2], runIds[0]], runs.Select(r => r.GetProperty("info").GetProperty("run_id").GetString()));
+        var first = runs[0];
+        Assert.Equal("FINISHED", first.GetProperty("info").GetProperty("status").GetString());
+        Assert.Equal(experimentId, first.GetProperty("info").GetProperty("experiment_id").GetString());
+        Assert.Equal("tree", first.GetProperty("data").GetProperty("params").GetProperty("model").GetString());
+        Assert.Equal(0.7, first.GetProperty("data").GetProperty("metrics").GetProperty("acc").GetProperty("value").GetDouble(), 6);
+    }
+
+    [Fact]
+    public async Task Experiments_create_list_and_delete_work_by_name()
+    {
+        var name = SharedKeelServer.UniqueName("cli-exp");
+        var created = await RunKeelAsync("experiments", "create", name, "--json");
+        Assert.True(created.ExitCode == 0, created.Stderr);
+        using var createdJson = JsonDocument.Parse(created.Stdout);
+        var id = createdJson.RootElement.GetProperty("experiment_id").GetString();
+
+        var listed = await RunKeelAsync("experiments", "list", "--json", "--filter", $"name = '{name}'");
+        Assert.True(listed.ExitCode == 0, listed.Stderr);
+        using var listJson = JsonDocument.Parse(listed.Stdout);
+        Assert.Equal(id, Assert.Single(listJson.RootElement.EnumerateArray()).GetProperty("experiment_id").GetString());
+
+        var table = await RunKeelAsync("experiments", "list");
+        Assert.True(table.ExitCode == 0, table.Stderr);
+        Assert.Contains(name, table.Stdout, StringComparison.Ordinal);
+
+        var deleted = await RunKeelAsync("experiments", "delete", name);
+        Assert.True(deleted.ExitCode == 0, deleted.Stderr);
+        using var client = new KeelClient(fixture.BaseUri);
+        Assert.Equal("deleted", (await client.GetExperimentAsync(id!)).LifecycleStage);
+    }
+
+    [Fact]
+    public async Task An_API_error_prints_the_error_code_to_stderr_and_exits_1()
+    {
+        var result = await RunKeelAsync("runs", "show", "0123456789abcdef0123456789abcdef");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith("error: RESOURCE_DOES_NOT_EXIST: ", result.Stderr.Trim(), StringComparison.Ordinal);
+        Assert.Equal("", result.Stdout.Trim());
+    }
+
+    [Fact]
+    public async Task Artifacts_download_writes_the_files_and_prints_where()
+    {
+        using var client = new KeelClient(fixture.BaseUri);
+        using var source = new Keel.Testing.TempDirectory();
+        using var target = new Keel.Testing.TempDirectory();
+        await File.WriteAllTextAsync(source.Combine("a.txt"), "alpha");
+        string runId;
+        await using (var run = await client.StartRunAsync(SharedKeelServer.UniqueName("cli-art")))
+        {
+            runId = run.RunId;
+            await run.LogArtifactsAsync(source.Path, "out");
+        }
+
+        var result = await RunKeelAsync("artifacts", "download", runId, "out", "--dest", target.Path, "--json");
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        using var json = JsonDocument.Parse(result.Stdout);
+        var local = json.RootElement.GetProperty("local_path").GetString()!;
+        Assert.Equal("alpha", await File.ReadAllTextAsync(Path.Combine(local, "a.txt")));
+    }
+
+    private async Task<(int ExitCode, string Stdout, string Stderr)> RunKeelAsync(params string[] args)
+    {
+        var info = new ProcessStartInfo("bash")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(Path.Combine(RepositoryRoot(), "keel"));
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.ArgumentList.Add("--tracking-uri");
+        info.ArgumentList.Add(fixture.BaseUri.ToString());
+        info.Environment.Remove("KEEL_TRACKING_URI");
+        info.Environment.Remove("MLFLOW_TRACKING_URI");
+
+        using var process = new Process { StartInfo = info };
+        var stdout = new StringBuilder();
+        var stderr = new StringBuilder();
+        process.OutputDataReceived += (_, e) => Append(stdout, e.Data);
+        process.ErrorDataReceived += (_, e) => Append(stderr, e.Data);
+        try
+        {
+            process.Start();
+        }
+        catch (Win32Exception e)
+        {
+            Assert.Fail($"Could not start bash to run ./keel: {e.Message}");
+        }
+
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var timeout = new CancellationTokenSource(CommandTimeout);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"keel {string.Join(' ', args)} did not finish within {CommandTimeout}.\n{Snapshot(stderr)}");
+        }
+
+        // WaitForExitAsync returns after the redirected streams reach end of file.
+        return (process.ExitCode, Snapshot(stdout), WithoutBuildNotice(Snapshot(stderr)));
+    }
+
+    // The launcher announces a rebuild on stderr; that line is not the command's output.
+    private static string WithoutBuildNotice(string stderr) =>
+        string.Join('\n', stderr.Split('\n').Where(l => !l.StartsWith("keel: building ", StringComparison.Ordinal)));
+
+    private static void Append(StringBuilder buffer, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (buffer)
+        {
+            buffer.AppendLine(line);
+        }
+    }
+
+    private static string Snapshot(StringBuilder buffer)
+    {
+        lock (buffer)
+        {
+            return buffer.ToString();
+        }
+    }
+
+    private static string RepositoryRoot([CallerFilePath] string sourceFile = "")
+    {
+        // The test binaries may be built outside the repository (--artifacts-path); the source
+        // file's own path is the fallback.
+        foreach (var start in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(sourceFile) })
+        {
+            for (var dir = string.IsNullOrEmpty(start) ? null : new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "Keel.slnx")))
+                {
+                    return dir.FullName;
+                }
+            }
+        }
+
+        throw new InvalidOperationException($"No Keel.slnx above {AppContext.BaseDirectory} or {sourceFile}.");
+    }
+}
