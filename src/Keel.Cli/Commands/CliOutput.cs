@@ -11,10 +11,11 @@ namespace Keel.Cli.Commands;
 internal sealed class CliOutput(TextWriter writer, bool json)
 {
     // The SDK's records with MLflow's spellings: snake_case names, enum names like "FINISHED",
-    // NaN/±Infinity as strings (reference §1.3). Times are ISO 8601.
+    // NaN/±Infinity as strings, unset fields omitted (reference §1.3). Times are ISO 8601.
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         WriteIndented = true,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseUpper) },

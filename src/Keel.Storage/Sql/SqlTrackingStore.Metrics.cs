@@ -7,8 +7,6 @@ namespace Keel.Storage.Sql;
 
 internal sealed partial class SqlTrackingStore
 {
-    private const int MetricRowsPerStatement = 100;
-
     public Task LogBatchAsync(string runId, RunBatch batch, CancellationToken ct) =>
         executor.WriteAsync(async (c, tx) =>
         {
@@ -58,13 +56,14 @@ internal sealed partial class SqlTrackingStore
             return;
         }
 
+        var rowsPerStatement = Dialect.MetricRowsPerStatement;
         DbCommand? full = null;
         try
         {
-            for (var start = 0; start < metrics.Count; start += MetricRowsPerStatement)
+            for (var start = 0; start < metrics.Count; start += rowsPerStatement)
             {
-                var count = Math.Min(MetricRowsPerStatement, metrics.Count - start);
-                if (count == MetricRowsPerStatement)
+                var count = Math.Min(rowsPerStatement, metrics.Count - start);
+                if (count == rowsPerStatement)
                 {
                     // Full chunks reuse one prepared statement; only the values change.
                     full ??= await MetricInsertAsync(c, tx, runId, count, ct);

@@ -127,6 +127,23 @@ public sealed class RunScopeTests(SharedKeelServer fixture) : IClassFixture<Shar
     }
 
     [Fact]
+    public async Task A_full_queue_blocks_LogMetric_until_the_sender_makes_room_and_loses_nothing()
+    {
+        using var client = new KeelClient(fixture.BaseUri, new KeelClientOptions { MetricQueueCapacity = 8, MetricBatchSize = 5 });
+        string runId;
+        await using (var run = await client.StartRunAsync(SharedKeelServer.UniqueName("backpressure")))
+        {
+            runId = run.RunId;
+            for (var step = 0; step < 500; step++)
+            {
+                run.LogMetric("x", step, step);
+            }
+        }
+
+        Assert.Equal(500, (await client.GetMetricHistoryAsync(runId, "x")).Count);
+    }
+
+    [Fact]
     public async Task Metrics_are_sent_after_the_flush_interval_without_a_full_batch()
     {
         var (client, counter) = fixture.CreateCountingClient(new KeelClientOptions { MetricFlushInterval = TimeSpan.FromMilliseconds(50) });
@@ -134,14 +151,17 @@ public sealed class RunScopeTests(SharedKeelServer fixture) : IClassFixture<Shar
         await using var run = await client.StartRunAsync(SharedKeelServer.UniqueName("interval"));
 
         run.LogMetric("acc", 0.9, 1);
-        for (var i = 0; i < 100 && counter.Count("/runs/log-batch") == 0; i++)
+
+        // No FlushAsync: only the interval can send it. Wait for the value to be stored.
+        IReadOnlyList<Metric> history = [];
+        for (var i = 0; i < 100 && history.Count == 0; i++)
         {
             await Task.Delay(50);
+            history = await client.GetMetricHistoryAsync(run.RunId, "acc");
         }
 
-        Assert.Equal(1, counter.Count("/runs/log-batch"));
-        var history = await client.GetMetricHistoryAsync(run.RunId, "acc");
         Assert.Equal(0.9, Assert.Single(history).Value);
+        Assert.Equal(1, counter.Count("/runs/log-batch"));
     }
 
     [Fact]

@@ -13,6 +13,8 @@ internal sealed class PostgresDialect : SqlDialect
 
     public override string ILike(string expression, string parameter) => $"{expression} ILIKE {parameter}";
 
+    public override int MetricRowsPerStatement => 500;
+
     public override bool IsUniqueViolation(DbException exception) =>
         exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 }

@@ -35,6 +35,8 @@ internal sealed class SqliteDialect : SqlDialect
         return glob.ToString();
     }
 
+    public override int MetricRowsPerStatement => 1;
+
     public override bool IsUniqueViolation(DbException exception) =>
         exception is SqliteException { SqliteErrorCode: 19 };
 }
