@@ -75,21 +75,26 @@ fi
 
 # --- tests --------------------------------------------------------------------------------------
 
-# Counted from VSTest's one summary line per test assembly,
+# Every project of the solution named tests/.../*.Tests.csproj, one `dotnet test` each: the
+# solution also holds Keel.Testing, a library that the xunit package marks IsTestProject, and
+# `dotnet test Keel.slnx` would try to run it. Counted from VSTest's summary line per assembly,
 #   Passed!  - Failed:     0, Passed:    12, Skipped:     0, Total:    12, Duration: 1 s - X.dll (net10.0)
-# trx files (one per assembly) are kept in artifacts/test-results for reading, not for counting:
-# their default names only differ by the second they were written.
+# with one trx file per project kept in artifacts/test-results for reading.
 results=$root/artifacts/test-results
 rm -rf "$results"
 mkdir -p "$results"
 log=$results/dotnet-test.log
 
-say "dotnet test"
+mapfile -t test_projects < <(grep -oE 'Path="tests/[^"]*\.Tests\.csproj"' Keel.slnx | sed -E 's/^Path="(.*)"$/\1/')
 test_rc=0
-dotnet test Keel.slnx -c Release --no-build --nologo -tl:off \
-    --results-directory "$results" --logger trx \
-    --blame-hang-timeout 15m --blame-hang-dump-type none \
-    </dev/null 2>&1 | tee "$log" >&2 || test_rc=$?
+for project in "${test_projects[@]}"; do
+    name=$(basename "$project" .csproj)
+    say "dotnet test $name"
+    dotnet test "$project" -c Release --no-build --nologo -tl:off \
+        --results-directory "$results" --logger "trx;LogFileName=$name.trx" \
+        --blame-hang-timeout 15m --blame-hang-dump-type none \
+        </dev/null 2>&1 | tee -a "$log" >&2 || test_rc=$?
+done
 
 passed=0 failed=0 skipped=0 assemblies=0
 while IFS=' ' read -r f p s; do
@@ -103,7 +108,7 @@ if ((test_rc != 0 && failed == 0)); then
     failed=1
 fi
 if ((assemblies == 0)); then
-    echo "no test summary found in ${log#"$root/"} (did any test project run?)" >&2
+    echo "no test summary found in ${log#"$root/"} (test projects: ${test_projects[*]:-none in Keel.slnx})" >&2
     summary_and_exit 0 "$((failed > 0 ? failed : 1))" 0 1
 fi
 

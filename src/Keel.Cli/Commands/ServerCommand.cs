@@ -2,8 +2,8 @@ using System.CommandLine;
 using Keel.Core.Errors;
 using Keel.Server.Hosting;
 using Keel.Storage.Sql;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
 
 namespace Keel.Cli.Commands;
 

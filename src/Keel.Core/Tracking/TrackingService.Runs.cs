@@ -34,8 +34,12 @@ public sealed partial class TrackingService
         TrackingValidator.MaxLength(userId, Limits.MaxUserIdLength, "user_id");
         var allTags = tags.Where(t => t.Key != ReservedTags.RunName).Append(new KeyValue(ReservedTags.RunName, name)).ToList();
         var runId = Guid.NewGuid().ToString("N");
-        await store.CreateRunAsync(new NewRun(runId, experimentId, name, userId, startTime ?? Now, allTags), ct);
-        return await GetRunAsync(runId, ct);
+        var start = startTime ?? Now;
+        await store.CreateRunAsync(new NewRun(runId, experimentId, name, userId, start, allTags), ct);
+        // Everything in a new run is known here; reading it back would only cost the writer's latency.
+        var info = new RunInfo(runId, name, experimentId, userId, RunStatus.RUNNING, start, null,
+            $"{experiment.ArtifactLocation}/{runId}/artifacts", LifecycleStage.Active);
+        return new Run(info, [], [], allTags.OrderBy(t => t.Key, StringComparer.Ordinal).ToList(), []);
     }
 
     public async Task<Run> GetRunAsync(string? runId, CancellationToken ct)

@@ -131,9 +131,15 @@ public static partial class TrackingValidator
                 $"A batch logging request can contain at most {Limits.MaxEntitiesPerBatch} total metrics, params and tags. Got {total} entities. Please split up entities across multiple requests and try again.");
         }
 
+        // A batch usually repeats a few keys many times: check each distinct key once.
+        var checkedKeys = new HashSet<string>(StringComparer.Ordinal);
         foreach (var metric in batch.Metrics)
         {
-            Key(metric.Key, "metric");
+            if (checkedKeys.Add(metric.Key))
+            {
+                Key(metric.Key, "metric");
+            }
+
             if (metric.Timestamp < 0)
             {
                 throw KeelException.Invalid(

@@ -99,12 +99,12 @@ internal static class ArtifactsEndpoints
         var entries = await Store(r).ListAsync(path, r.Ct);
         return JsonResult.Object(w =>
         {
-            if (entries is null)
+            // The proxy lists basenames only (reference §2.7); like MLflow, nothing to list is `{}`.
+            if (entries is not { Count: > 0 })
             {
                 return;
             }
 
-            // The proxy lists basenames only (reference §2.7); an empty folder still has a files key.
             w.WriteStartArray("files");
             foreach (var entry in entries)
             {

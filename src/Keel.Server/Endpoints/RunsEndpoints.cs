@@ -116,7 +116,7 @@ internal static class RunsEndpoints
     private static async Task<IResult> LogBatch(MlflowRequest r)
     {
         var runId = r.Args.RequiredString("run_id");
-        var metrics = r.Args.Objects("metrics").Select((m, i) => ParseMetric(m, $"metrics[{i}].")).ToList();
+        var metrics = r.Args.Metrics("metrics");
         var parameters = r.Args.Objects("params").Select((p, i) => new KeyValue(
             p.String("key") is { Length: > 0 } k ? k : throw KeelException.Missing($"params[{i}].key"), p.String("value") ?? string.Empty)).ToList();
         var tags = r.Args.Objects("tags").Select((t, i) => new KeyValue(

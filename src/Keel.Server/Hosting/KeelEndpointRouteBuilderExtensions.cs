@@ -44,7 +44,8 @@ public static class KeelEndpointRouteBuilderExtensions
     public static IEndpointRouteBuilder MapKeelFallback(this IEndpointRouteBuilder app)
     {
         var table = MlflowRouteTable.Create();
-        app.MapFallback(async context =>
+        // "{**path}" rather than the default "{*path:nonfile}": API paths ending in "x.json" are API paths too.
+        app.MapFallback("{**path}", async context =>
         {
             var path = context.Request.Path.Value ?? string.Empty;
             var known = MlflowRouteTable.Prefixes.Any(prefix => table.Routes.Any(r => Matches(prefix + r.Path, path)));

@@ -15,6 +15,7 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
     {
         try
         {
+            RejectDotDotSegments(context);
             await next(context);
         }
         catch (KeelException e)
@@ -49,7 +50,14 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
             return;
         }
 
+        // A 405 must name the allowed methods (RFC 9110 §15.5.6); the fallback sets Allow before calling here.
+        var allow = context.Response.Headers.Allow;
         context.Response.Clear();
+        if (status == StatusCodes.Status405MethodNotAllowed)
+        {
+            context.Response.Headers.Allow = allow;
+        }
+
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
         await using var writer = new Utf8JsonWriter(context.Response.Body);
@@ -57,6 +65,31 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
         writer.WriteString("error_code", code);
         writer.WriteString("message", message);
         writer.WriteEndObject();
+    }
+
+    /// <summary>
+    /// Kestrel removes `..` segments (also `%2e%2e`) from the path before routing, so
+    /// `artifacts/a/../../x` would silently address another file, or another route. MLflow sees the
+    /// raw path and refuses any `..` with 400 "Invalid path" (reference §2.5); so does Keel, before
+    /// anything runs. Encoded slashes (`..%2f`) are not split by Kestrel and reach ArtifactPaths.
+    /// </summary>
+    private static void RejectDotDotSegments(HttpContext context)
+    {
+        var raw = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget;
+        if (string.IsNullOrEmpty(raw))
+        {
+            return;
+        }
+
+        var query = raw.IndexOf('?', StringComparison.Ordinal);
+        var path = query < 0 ? raw : raw[..query];
+        foreach (var segment in path.Split('/'))
+        {
+            if (segment.Length >= 2 && segment.Length <= 6 && Uri.UnescapeDataString(segment) == "..")
+            {
+                throw KeelException.Invalid($"Invalid path '{path}': request paths must not contain '..' segments.");
+            }
+        }
     }
 
     private static string MaxBodyMb(HttpContext context) =>

@@ -1,4 +1,6 @@
 using System.Data.Common;
+using System.Text;
+using Keel.Core.Tracking;
 
 namespace Keel.Storage.Sql;
 
@@ -20,9 +22,86 @@ internal abstract class SqlDialect
     public abstract bool IsUniqueViolation(DbException exception);
 
     /// <summary>
-    /// Rows per metric INSERT. PostgreSQL gains from multi-row statements (fewer round trips);
-    /// SQLite runs in-process and binds parameters by name with a linear lookup, so one prepared
-    /// single-row statement executed per row is fastest there.
+    /// Appends metric points, silently skipping exact duplicates (the primary key). The default is
+    /// multi-row INSERTs of <see cref="MetricRowsPerStatement"/> rows: one round trip per chunk.
     /// </summary>
-    public abstract int MetricRowsPerStatement { get; }
+    public virtual async Task InsertMetricsAsync(DbConnection c, DbTransaction tx, string runId, IReadOnlyList<Metric> metrics, CancellationToken ct)
+    {
+        DbCommand? full = null;
+        try
+        {
+            for (var start = 0; start < metrics.Count; start += MetricRowsPerStatement)
+            {
+                var count = Math.Min(MetricRowsPerStatement, metrics.Count - start);
+                var command = count == MetricRowsPerStatement ? full ??= MetricInsert(c, tx, runId, count) : MetricInsert(c, tx, runId, count);
+                var parameters = command.Parameters;
+                for (var i = 0; i < count; i++)
+                {
+                    var m = metrics[start + i];
+                    parameters[1 + (i * 5)].Value = m.Key;
+                    parameters[2 + (i * 5)].Value = m.Timestamp;
+                    parameters[3 + (i * 5)].Value = m.Step;
+                    parameters[4 + (i * 5)].Value = StoredValue(m.Value);
+                    parameters[5 + (i * 5)].Value = double.IsNaN(m.Value) ? 1 : 0;
+                }
+
+                await command.ExecuteNonQueryAsync(ct);
+                if (!ReferenceEquals(command, full))
+                {
+                    await command.DisposeAsync();
+                }
+            }
+        }
+        finally
+        {
+            if (full is not null)
+            {
+                await full.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>Rows per multi-row metric INSERT.</summary>
+    protected virtual int MetricRowsPerStatement => 500;
+
+    /// <summary>What the store keeps for a value: NaN as 0 with a flag, ±Inf clamped (reference §6.2).</summary>
+    public static double StoredValue(double value) =>
+        double.IsNaN(value) ? 0 : double.IsPositiveInfinity(value) ? double.MaxValue : double.IsNegativeInfinity(value) ? double.MinValue : value;
+
+    protected static string MetricInsertSql(int rows, Func<int, int, string> placeholder)
+    {
+        var sql = new StringBuilder("INSERT INTO metrics (run_uuid, key, timestamp, step, value, is_nan) VALUES ");
+        for (var i = 0; i < rows; i++)
+        {
+            sql.Append(i == 0 ? "(" : ", (");
+            for (var column = 0; column < 6; column++)
+            {
+                sql.Append(column == 0 ? "" : ", ").Append(placeholder(i, column));
+            }
+
+            sql.Append(')');
+        }
+
+        return sql.Append(" ON CONFLICT DO NOTHING").ToString();
+    }
+
+    private static DbCommand MetricInsert(DbConnection c, DbTransaction tx, string runId, int rows)
+    {
+        var command = c.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = MetricInsertSql(rows, (row, column) => column == 0 ? "@id" : $"@c{column}r{row}");
+        command.Add("@id", runId);
+        for (var i = 0; i < rows; i++)
+        {
+            for (var column = 1; column < 6; column++)
+            {
+                command.Add($"@c{column}r{i}", null);
+            }
+        }
+
+        return command;
+    }
+
+    /// <summary>A join whose left side the planner must scan first.</summary>
+    public abstract string ForcedJoin { get; }
 }

@@ -56,76 +56,8 @@ internal sealed partial class SqlTrackingStore
             return;
         }
 
-        var rowsPerStatement = Dialect.MetricRowsPerStatement;
-        DbCommand? full = null;
-        try
-        {
-            for (var start = 0; start < metrics.Count; start += rowsPerStatement)
-            {
-                var count = Math.Min(rowsPerStatement, metrics.Count - start);
-                if (count == rowsPerStatement)
-                {
-                    // Full chunks reuse one prepared statement; only the values change.
-                    full ??= await MetricInsertAsync(c, tx, runId, count, ct);
-                    BindMetrics(full, metrics, start, count);
-                    await full.ExecuteNonQueryAsync(ct);
-                }
-                else
-                {
-                    await using var partial = await MetricInsertAsync(c, tx, runId, count, ct);
-                    BindMetrics(partial, metrics, start, count);
-                    await partial.ExecuteNonQueryAsync(ct);
-                }
-            }
-        }
-        finally
-        {
-            if (full is not null)
-            {
-                await full.DisposeAsync();
-            }
-        }
-
+        await Dialect.InsertMetricsAsync(c, tx, runId, metrics, ct);
         await UpdateLatestMetricsAsync(c, tx, runId, metrics, ct);
-    }
-
-    private static async Task<DbCommand> MetricInsertAsync(DbConnection c, DbTransaction tx, string runId, int rows, CancellationToken ct)
-    {
-        var sql = new System.Text.StringBuilder("INSERT INTO metrics (run_uuid, key, timestamp, step, value, is_nan) VALUES ");
-        for (var i = 0; i < rows; i++)
-        {
-            sql.Append(i == 0 ? "" : ", ").Append($"(@id, @k{i}, @t{i}, @s{i}, @v{i}, @n{i})");
-        }
-
-        sql.Append(" ON CONFLICT DO NOTHING");
-        var command = c.Command(sql.ToString(), tx);
-        command.Add("@id", runId);
-        for (var i = 0; i < rows; i++)
-        {
-            command.Add($"@k{i}", null);
-            command.Add($"@t{i}", 0L);
-            command.Add($"@s{i}", 0L);
-            command.Add($"@v{i}", 0d);
-            command.Add($"@n{i}", 0);
-        }
-
-        await command.PrepareAsync(ct);
-        return command;
-    }
-
-    private static void BindMetrics(DbCommand command, IReadOnlyList<Metric> metrics, int start, int count)
-    {
-        var parameters = command.Parameters;
-        for (var i = 0; i < count; i++)
-        {
-            var m = metrics[start + i];
-            var isNan = double.IsNaN(m.Value);
-            parameters[1 + (i * 5)].Value = m.Key;
-            parameters[2 + (i * 5)].Value = m.Timestamp;
-            parameters[3 + (i * 5)].Value = m.Step;
-            parameters[4 + (i * 5)].Value = isNan ? 0d : Clamp(m.Value);
-            parameters[5 + (i * 5)].Value = isNan ? 1 : 0;
-        }
     }
 
     /// <summary>Moves latest_metrics forward to the greatest (step, timestamp, value) per key (reference §6.2).</summary>
@@ -159,7 +91,7 @@ internal sealed partial class SqlTrackingStore
         {
             var isNan = double.IsNaN(m.Value);
             key.Value = m.Key;
-            value.Value = isNan ? 0d : Clamp(m.Value);
+            value.Value = SqlDialect.StoredValue(m.Value);
             timestamp.Value = m.Timestamp;
             step.Value = m.Step;
             nan.Value = isNan ? 1 : 0;
@@ -172,7 +104,7 @@ internal sealed partial class SqlTrackingStore
         : a.Timestamp != b.Timestamp ? a.Timestamp > b.Timestamp
         : StoredValue(a) > StoredValue(b);
 
-    private static double StoredValue(Metric m) => double.IsNaN(m.Value) ? 0 : Clamp(m.Value);
+    private static double StoredValue(Metric m) => SqlDialect.StoredValue(m.Value);
 
     public async IAsyncEnumerable<Metric> GetMetricHistoryAsync(
         string runId, string key, long offset, int? limit, [EnumeratorCancellation] CancellationToken ct)

@@ -20,7 +20,19 @@ internal sealed partial class SqlTrackingStore
                 ViewTypeClause("r.lifecycle_stage", query.ViewType),
             };
             var n = 0;
-            foreach (var clause in query.Filter)
+            var from = "runs r";
+            var driver = query.Filter.FirstOrDefault(c => c is { Kind: EntityKind.Param or EntityKind.Tag, Op: Comparator.Equal });
+            if (driver is not null)
+            {
+                // An equality on a param or tag is usually the most selective clause: let its
+                // (key, value) index produce the candidate runs, instead of testing every run of
+                // the experiments. The join order is forced so SQLite's planner cannot undo it.
+                var table = driver.Kind == EntityKind.Param ? "params" : "tags";
+                from = $"(SELECT run_uuid FROM {table} WHERE key = {Bind(command, "@dk", driver.Key)} AND value = {Bind(command, "@dv", driver.Value)}) d " +
+                    $"{Dialect.ForcedJoin} runs r ON r.run_uuid = d.run_uuid";
+            }
+
+            foreach (var clause in query.Filter.Where(c => !ReferenceEquals(c, driver)))
             {
                 where.Add(RunFilter(command, clause, ref n));
             }
@@ -38,7 +50,7 @@ internal sealed partial class SqlTrackingStore
             }
 
             sort.Add(new SortComponent("r.run_uuid", true, SortKind.Text));
-            var infos = await PageAsync(c, command, $"SELECT {RunColumns}", "runs r", joins.ToString(), where, sort, query.PageToken,
+            var infos = await PageAsync(c, command, $"SELECT {RunColumns}", from, joins.ToString(), where, sort, query.PageToken,
                 query.MaxResults, ReadRunInfo, ct);
             var runs = await LoadRunsAsync(c, infos.Items, ct);
             // runs/search emits a token whenever the page is full (reference §1.5).
@@ -102,60 +114,60 @@ internal sealed partial class SqlTrackingStore
         switch (clause.Kind)
         {
             case EntityKind.Metric:
-            {
-                var key = Bind(command, p + "k", clause.Key);
-                var exists = $"SELECT 1 FROM latest_metrics m WHERE m.run_uuid = r.run_uuid AND m.key = {key}";
-                return clause.Op switch
                 {
-                    Comparator.IsNull => $"NOT EXISTS ({exists})",
-                    Comparator.IsNotNull => $"EXISTS ({exists})",
-                    // NaN compares unequal to everything, so it matches != and nothing else.
-                    Comparator.NotEqual => $"EXISTS ({exists} AND (m.is_nan = 1 OR m.value <> {Bind(command, p, clause.Value)}))",
-                    _ => $"EXISTS ({exists} AND m.is_nan = 0 AND m.value {SqlOperator(clause.Op)} {Bind(command, p, clause.Value)})",
-                };
-            }
+                    var key = Bind(command, p + "k", clause.Key);
+                    var exists = $"SELECT 1 FROM latest_metrics m WHERE m.run_uuid = r.run_uuid AND m.key = {key}";
+                    return clause.Op switch
+                    {
+                        Comparator.IsNull => $"NOT EXISTS ({exists})",
+                        Comparator.IsNotNull => $"EXISTS ({exists})",
+                        // NaN compares unequal to everything, so it matches != and nothing else.
+                        Comparator.NotEqual => $"EXISTS ({exists} AND (m.is_nan = 1 OR m.value <> {Bind(command, p, clause.Value)}))",
+                        _ => $"EXISTS ({exists} AND m.is_nan = 0 AND m.value {SqlOperator(clause.Op)} {Bind(command, p, clause.Value)})",
+                    };
+                }
 
             case EntityKind.Param or EntityKind.Tag:
-            {
-                var table = clause.Kind == EntityKind.Param ? "params" : "tags";
-                var key = Bind(command, p + "k", clause.Key);
-                var exists = $"SELECT 1 FROM {table} x WHERE x.run_uuid = r.run_uuid AND x.key = {key}";
-                return clause.Op switch
                 {
-                    Comparator.IsNull => $"NOT EXISTS ({exists})",
-                    Comparator.IsNotNull => $"EXISTS ({exists})",
-                    _ => $"EXISTS ({exists} AND {StringCondition(command, "x.value", clause, p)})",
-                };
-            }
+                    var table = clause.Kind == EntityKind.Param ? "params" : "tags";
+                    var key = Bind(command, p + "k", clause.Key);
+                    var exists = $"SELECT 1 FROM {table} x WHERE x.run_uuid = r.run_uuid AND x.key = {key}";
+                    return clause.Op switch
+                    {
+                        Comparator.IsNull => $"NOT EXISTS ({exists})",
+                        Comparator.IsNotNull => $"EXISTS ({exists})",
+                        _ => $"EXISTS ({exists} AND {StringCondition(command, "x.value", clause, p)})",
+                    };
+                }
 
             case EntityKind.Dataset:
-            {
-                var column = clause.Key switch
                 {
-                    "name" => "d.name",
-                    "digest" => "d.digest",
-                    _ => "ctx.value",
-                };
-                var context = clause.Key == "context"
-                    ? $" JOIN input_tags ctx ON ctx.input_uuid = i.input_uuid AND ctx.name = '{ReservedTags.DataContext}'"
-                    : string.Empty;
-                return $"""
+                    var column = clause.Key switch
+                    {
+                        "name" => "d.name",
+                        "digest" => "d.digest",
+                        _ => "ctx.value",
+                    };
+                    var context = clause.Key == "context"
+                        ? $" JOIN input_tags ctx ON ctx.input_uuid = i.input_uuid AND ctx.name = '{ReservedTags.DataContext}'"
+                        : string.Empty;
+                    return $"""
                     EXISTS (SELECT 1 FROM inputs i JOIN datasets d ON d.dataset_uuid = i.source_id{context}
                             WHERE i.destination_type = 'RUN' AND i.destination_id = r.run_uuid AND {StringCondition(command, column, clause, p)})
                     """;
-            }
+                }
 
             default:
-            {
-                var column = RunColumn(clause.Key);
-                return clause.Op switch
                 {
-                    Comparator.IsNull => $"{column} IS NULL",
-                    Comparator.IsNotNull => $"{column} IS NOT NULL",
-                    _ when clause.Value is double => $"{column} {SqlOperator(clause.Op)} {Bind(command, p, clause.Value)}",
-                    _ => StringCondition(command, column, clause, p),
-                };
-            }
+                    var column = RunColumn(clause.Key);
+                    return clause.Op switch
+                    {
+                        Comparator.IsNull => $"{column} IS NULL",
+                        Comparator.IsNotNull => $"{column} IS NOT NULL",
+                        _ when clause.Value is double => $"{column} {SqlOperator(clause.Op)} {Bind(command, p, clause.Value)}",
+                        _ => StringCondition(command, column, clause, p),
+                    };
+                }
         }
     }
 

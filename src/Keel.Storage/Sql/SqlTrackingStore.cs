@@ -31,9 +31,6 @@ internal sealed partial class SqlTrackingStore(SqlExecutor executor) : ITracking
 
     public ValueTask DisposeAsync() => executor.DisposeAsync();
 
-    private static double Clamp(double value) =>
-        double.IsPositiveInfinity(value) ? double.MaxValue : double.IsNegativeInfinity(value) ? double.MinValue : value;
-
     private static double ReadMetricValue(DbDataReader reader, int valueOrdinal, int isNanOrdinal) =>
         reader.GetInt64(isNanOrdinal) != 0 ? double.NaN : reader.GetDouble(valueOrdinal);
 

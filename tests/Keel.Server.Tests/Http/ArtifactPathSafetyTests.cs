@@ -142,9 +142,12 @@ public sealed class ArtifactPathSafetyTests(HttpServerFixture fixture) : IClassF
             answers.Add(($"run list {value}", await RawHttp.SendAsync(server.BaseUri, "GET", $"{Mlflow.Api}artifacts/list?run_id={runId}&path={query}")));
         }
 
+        var nested = $"{Proxy}/0/{runId}/artifacts/";
         foreach (var (request, answer) in answers)
         {
-            Assert.True(answer.Status >= 400, $"{request} answered {answer.Status}: {answer.Text}");
+            // Below a prefix, `%2f` and `C:/` are only odd names inside the root (MLflow accepts them
+            // too); what matters there is that nothing outside the root is touched, checked below.
+            Assert.True(answer.Status >= 400 || request.Contains(nested, StringComparison.Ordinal), $"{request} answered {answer.Status}: {answer.Text}");
             Assert.DoesNotContain(SecretText, answer.Text, StringComparison.Ordinal);
             Assert.DoesNotContain("\"files\"", answer.Text, StringComparison.Ordinal);
         }
@@ -153,7 +156,8 @@ public sealed class ArtifactPathSafetyTests(HttpServerFixture fixture) : IClassF
         Assert.Equal(SecretText, await File.ReadAllTextAsync(secretFile));
         Assert.Equal(outsideBefore, FilesOutside(dataDir, root));
         Assert.False(File.Exists(Path.Combine(Path.GetDirectoryName(dataDir)!, "outside.txt")), "a file was written above the data folder");
-        Assert.Equal([Path.Combine(root, "0", runId, "artifacts", "ok.txt")], Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories));
+        var runRoot = Path.Combine(root, "0", runId, "artifacts") + Path.DirectorySeparatorChar;
+        Assert.DoesNotContain(Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories), f => !f.StartsWith(runRoot, StringComparison.Ordinal));
     }
 
     /// <summary>Everything under the data folder but outside the artifact root, except the database's own files.</summary>
@@ -181,6 +185,12 @@ public sealed class ArtifactPathSafetyTests(HttpServerFixture fixture) : IClassF
     private static void AssertInvalidPath(RawHttp.Answer answer, string method, string target)
     {
         Assert.True(answer.Status == 400, $"{method} {target}: expected 400, got {answer.Status}: {answer.Headers}\n{answer.Text}");
+        if (target.Contains("%00", StringComparison.Ordinal))
+        {
+            // Kestrel itself refuses a NUL in the request path, with an empty 400, before any middleware runs.
+            return;
+        }
+
         Assert.Contains("Content-Type: application/json", answer.Headers, StringComparison.OrdinalIgnoreCase);
         Mlflow.AssertErrorBody(answer.Text, "INVALID_PARAMETER_VALUE", "Invalid path");
     }

@@ -319,7 +319,15 @@ public sealed class BadInputTests(HttpServerFixture fixture) : IClassFixture<Htt
 
         // 2 MB of valid log-batch JSON: one tag whose value alone is over the limit.
         var body = JsonSerializer.Serialize(new { run_id = runId, tags = new[] { new { key = "big", value = new string('x', 2 * 1024 * 1024) } } });
-        using var response = await client.PostJsonAsync(Api + "runs/log-batch", body);
+        using var request = new HttpRequestMessage(HttpMethod.Post, Api + "runs/log-batch")
+        {
+            Content = new StringContent(body, Encoding.UTF8, "application/json"),
+        };
+
+        // Kestrel answers 413 before reading the body and then closes the connection; without
+        // `Expect: 100-continue` HttpClient would still be sending and report a broken pipe instead.
+        request.Headers.ExpectContinue = true;
+        using var response = await client.SendAsync(request);
 
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.RequestEntityTooLarge, $"expected 413, got {(int)response.StatusCode}: {text}");
@@ -343,6 +351,13 @@ public sealed class BadInputTests(HttpServerFixture fixture) : IClassFixture<Htt
         }
 
         await _client.SendAsync(request).ErrorAsync(HttpStatusCode.NotFound, "ENDPOINT_NOT_FOUND", path);
+    }
+
+    [Fact]
+    public async Task An_unknown_endpoint_whose_last_segment_has_a_dot_is_a_404_endpoint_not_found_in_json()
+    {
+        await _client.GetAsync("/api/2.0/mlflow/runs/get.json").ErrorAsync(HttpStatusCode.NotFound, "ENDPOINT_NOT_FOUND");
+        await _client.PostJsonAsync("/api/2.0/mlflow-artifacts/artifacts/model.pkl", "{}").ErrorAsync(HttpStatusCode.MethodNotAllowed, "BAD_REQUEST");
     }
 
     [Theory]

@@ -13,7 +13,7 @@ internal sealed class PostgresDialect : SqlDialect
 
     public override string ILike(string expression, string parameter) => $"{expression} ILIKE {parameter}";
 
-    public override int MetricRowsPerStatement => 500;
+    public override string ForcedJoin => "JOIN";
 
     public override bool IsUniqueViolation(DbException exception) =>
         exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };

@@ -1,6 +1,8 @@
 using System.Data.Common;
 using System.Text;
+using Keel.Core.Tracking;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace Keel.Storage.Sql.Sqlite;
 
@@ -35,7 +37,86 @@ internal sealed class SqliteDialect : SqlDialect
         return glob.ToString();
     }
 
-    public override int MetricRowsPerStatement => 1;
+    /// <summary>
+    /// The hot path of log-batch. Microsoft.Data.Sqlite binds parameters by name (a linear search
+    /// per parameter) and builds a data reader per execution, which costs more than the insert
+    /// itself; here one multi-row statement is prepared once per batch and bound by position
+    /// through SQLite's own API, inside the writer's transaction.
+    /// </summary>
+    public override Task InsertMetricsAsync(DbConnection c, DbTransaction tx, string runId, IReadOnlyList<Metric> metrics, CancellationToken ct)
+    {
+        var db = ((SqliteConnection)c).Handle!;
+        // Keys repeat across a batch: encode each distinct key to UTF-8 once.
+        var keys = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        var run = Encoding.UTF8.GetBytes(runId);
+        sqlite3_stmt? full = null;
+        try
+        {
+            for (var start = 0; start < metrics.Count; start += RawRowsPerStatement)
+            {
+                var count = Math.Min(RawRowsPerStatement, metrics.Count - start);
+                var statement = count == RawRowsPerStatement ? full ??= Prepare(db, count) : Prepare(db, count);
+                try
+                {
+                    // ?1 is the run id, shared by every row; each row then takes five positions.
+                    Check(db, raw.sqlite3_bind_text(statement, 1, run.AsSpan()));
+                    for (var i = 0; i < count; i++)
+                    {
+                        var m = metrics[start + i];
+                        if (!keys.TryGetValue(m.Key, out var key))
+                        {
+                            keys[m.Key] = key = Encoding.UTF8.GetBytes(m.Key);
+                        }
+
+                        var p = (i * 5) + 2;
+                        Check(db, raw.sqlite3_bind_text(statement, p, key.AsSpan()));
+                        Check(db, raw.sqlite3_bind_int64(statement, p + 1, m.Timestamp));
+                        Check(db, raw.sqlite3_bind_int64(statement, p + 2, m.Step));
+                        Check(db, raw.sqlite3_bind_double(statement, p + 3, StoredValue(m.Value)));
+                        Check(db, raw.sqlite3_bind_int(statement, p + 4, double.IsNaN(m.Value) ? 1 : 0));
+                    }
+
+                    if (raw.sqlite3_step(statement) != raw.SQLITE_DONE)
+                    {
+                        throw new SqliteException(raw.sqlite3_errmsg(db).utf8_to_string(), raw.sqlite3_errcode(db));
+                    }
+
+                    raw.sqlite3_reset(statement);
+                }
+                finally
+                {
+                    if (!ReferenceEquals(statement, full))
+                    {
+                        statement.Dispose();
+                    }
+                }
+            }
+        }
+        finally
+        {
+            full?.Dispose();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private const int RawRowsPerStatement = 100;
+
+    private static sqlite3_stmt Prepare(sqlite3 db, int rows)
+    {
+        Check(db, raw.sqlite3_prepare_v2(db, MetricInsertSql(rows, (_, column) => column == 0 ? "?1" : "?"), out var statement));
+        return statement;
+    }
+
+    private static void Check(sqlite3 db, int rc)
+    {
+        if (rc != raw.SQLITE_OK)
+        {
+            throw new SqliteException(raw.sqlite3_errmsg(db).utf8_to_string(), rc);
+        }
+    }
+
+    public override string ForcedJoin => "CROSS JOIN";
 
     public override bool IsUniqueViolation(DbException exception) =>
         exception is SqliteException { SqliteErrorCode: 19 };

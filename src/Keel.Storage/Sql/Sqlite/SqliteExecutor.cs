@@ -33,7 +33,7 @@ internal sealed class SqliteExecutor : SqlExecutor
         _writer.Open();
         // WAL lets readers run beside the writer; synchronous=NORMAL keeps every committed
         // transaction across a process kill (the WAL is in the OS cache) at a fraction of FULL's cost.
-        Execute(_writer, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000; PRAGMA wal_autocheckpoint=4000;");
+        Execute(_writer, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000; PRAGMA wal_autocheckpoint=4000; PRAGMA cache_size=-8192; PRAGMA mmap_size=1073741824; PRAGMA temp_store=MEMORY;");
         _loop = Task.Factory.StartNew(RunLoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
     }
 
@@ -87,18 +87,36 @@ internal sealed class SqliteExecutor : SqlExecutor
         }
 
         var failures = new Exception?[batch.Count];
-        for (var i = 0; i < batch.Count; i++)
+        if (batch.Count == 1)
         {
-            Execute(_writer, "SAVEPOINT request", transaction);
+            // Alone in its transaction, a request needs no savepoint: a failure rolls back everything.
             try
             {
-                await batch[i].RunAsync(_writer, transaction);
-                Execute(_writer, "RELEASE request", transaction);
+                await batch[0].RunAsync(_writer, transaction);
             }
             catch (Exception e)
             {
-                failures[i] = e;
-                Execute(_writer, "ROLLBACK TO request; RELEASE request", transaction);
+                await transaction.RollbackAsync();
+                await transaction.DisposeAsync();
+                batch[0].Fail(e);
+                return;
+            }
+        }
+        else
+        {
+            for (var i = 0; i < batch.Count; i++)
+            {
+                Execute(_writer, "SAVEPOINT request", transaction);
+                try
+                {
+                    await batch[i].RunAsync(_writer, transaction);
+                    Execute(_writer, "RELEASE request", transaction);
+                }
+                catch (Exception e)
+                {
+                    failures[i] = e;
+                    Execute(_writer, "ROLLBACK TO request; RELEASE request", transaction);
+                }
             }
         }
 

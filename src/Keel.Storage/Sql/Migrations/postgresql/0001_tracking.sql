@@ -68,8 +68,6 @@ CREATE TABLE latest_metrics (
     PRIMARY KEY (run_uuid, key)
 );
 
-CREATE INDEX latest_metrics_key_value ON latest_metrics (key, value);
-
 CREATE TABLE datasets (
     dataset_uuid TEXT NOT NULL PRIMARY KEY,
     experiment_id BIGINT NOT NULL REFERENCES experiments (experiment_id),
