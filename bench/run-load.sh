@@ -50,5 +50,5 @@ for s in "${scenarios[@]}"; do
     history) "$driver" history --url "$url" --clients 4 --points "${HISTORY_POINTS:-1000000}" ;;
     *) echo "unknown scenario $s" >&2; exit 2 ;;
   esac
-  [ -n "$pid" ] && echo "  server RSS: $(awk '/VmRSS/{printf "%.0f MB", $2/1024}' /proc/$pid/status)"
+  if [ -n "$pid" ]; then echo "  server RSS: $(awk '/VmRSS/{printf "%.0f MB", $2/1024}' /proc/$pid/status)"; fi
 done

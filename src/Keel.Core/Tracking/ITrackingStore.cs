@@ -67,8 +67,11 @@ public interface ITrackingStore
 
     Task LogInputsAsync(string runId, long experimentId, IReadOnlyList<DatasetInput> inputs, CancellationToken ct);
 
-    /// <summary>Full history ordered by (timestamp, step, value), streamed.</summary>
-    IAsyncEnumerable<Metric> GetMetricHistoryAsync(string runId, string key, long offset, int? limit, CancellationToken ct);
+    /// <summary>
+    /// History ordered by (timestamp, step, value), streamed; with <paramref name="after"/>, only
+    /// the points strictly after that one, so paging costs the page and not the pages before it.
+    /// </summary>
+    IAsyncEnumerable<Metric> GetMetricHistoryAsync(string runId, string key, Metric? after, int? limit, CancellationToken ct);
 
     /// <summary>Every point of one metric over several runs, optionally within a step range.</summary>
     Task<IReadOnlyList<MetricWithRunId>> GetMetricPointsAsync(

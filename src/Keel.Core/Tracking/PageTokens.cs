@@ -29,19 +29,4 @@ public static class PageTokens
     private static KeelException Invalid(string token) =>
         KeelException.Invalid($"Invalid page token '{(token.Length > 64 ? token[..64] + "..." : token)}': it was not issued by this server.");
 
-    /// <summary>Offset tokens for histories and lists without a stable key.</summary>
-    public static string EncodeOffset(long offset) => Encode(new OffsetToken(offset));
-
-    public static long DecodeOffset(string? token)
-    {
-        if (string.IsNullOrEmpty(token))
-        {
-            return 0;
-        }
-
-        var offset = Decode<OffsetToken>(token).Offset;
-        return offset > 0 ? offset : throw Invalid(token);
-    }
-
-    private sealed record OffsetToken(long Offset);
 }

@@ -157,7 +157,7 @@ public sealed partial class TrackingService
     /// Metric history ordered by (timestamp, step, value). Without <paramref name="maxResults"/>
     /// the whole history comes back (npm and R clients rely on it, reference §10.3).
     /// </summary>
-    public async Task<(IAsyncEnumerable<Metric> Points, Func<int, string?> NextToken)> GetMetricHistoryAsync(
+    public async Task<(IAsyncEnumerable<Metric> Points, Func<Metric?, int, string?> NextToken)> GetMetricHistoryAsync(
         string? runId, string? key, int? maxResults, string? pageToken, CancellationToken ct)
     {
         TrackingValidator.Required(key, "metric_key");
@@ -167,9 +167,10 @@ public sealed partial class TrackingService
             throw KeelException.Invalid($"Invalid value {maxResults} for parameter 'max_results': it must be a positive integer.");
         }
 
-        var offset = PageTokens.DecodeOffset(pageToken);
-        var points = store.GetMetricHistoryAsync(info.RunId, key!, offset, maxResults, ct);
-        return (points, count => maxResults is { } m && count == m ? PageTokens.EncodeOffset(offset + count) : null);
+        var after = string.IsNullOrEmpty(pageToken) ? null : HistoryCursor.Decode(pageToken, key!);
+        var points = store.GetMetricHistoryAsync(info.RunId, key!, after, maxResults, ct);
+        // The token is the last point returned: the next page starts strictly after it.
+        return (points, (last, count) => maxResults is { } m && count == m && last is not null ? HistoryCursor.Encode(last) : null);
     }
 
     /// <summary>Sampled history of one metric over several runs (reference §2.4, "bulk-interval").</summary>

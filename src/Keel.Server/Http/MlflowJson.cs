@@ -113,13 +113,29 @@ public static class MlflowJson
         w.WriteEndObject();
     }
 
-    public static void Metric(Utf8JsonWriter w, Metric m)
+    private static readonly JsonEncodedText KeyName = JsonEncodedText.Encode("key");
+    private static readonly JsonEncodedText ValueName = JsonEncodedText.Encode("value");
+    private static readonly JsonEncodedText TimestampName = JsonEncodedText.Encode("timestamp");
+    private static readonly JsonEncodedText StepName = JsonEncodedText.Encode("step");
+
+    public static void Metric(Utf8JsonWriter w, Metric m) => Metric(w, m, JsonEncodedText.Encode(m.Key));
+
+    /// <summary>One history point; <paramref name="key"/> is encoded once per history, not once per point.</summary>
+    public static void Metric(Utf8JsonWriter w, Metric m, JsonEncodedText key)
     {
         w.WriteStartObject();
-        w.WriteString("key", m.Key);
-        Double(w, "value", m.Value);
-        w.WriteNumber("timestamp", m.Timestamp);
-        w.WriteNumber("step", m.Step);
+        w.WriteString(KeyName, key);
+        if (double.IsFinite(m.Value))
+        {
+            w.WriteNumber(ValueName, m.Value);
+        }
+        else
+        {
+            Double(w, "value", m.Value);
+        }
+
+        w.WriteNumber(TimestampName, m.Timestamp);
+        w.WriteNumber(StepName, m.Step);
         w.WriteEndObject();
     }
 

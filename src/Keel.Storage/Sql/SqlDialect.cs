@@ -61,6 +61,18 @@ internal abstract class SqlDialect
         }
     }
 
+    /// <summary>Reads (timestamp, step, value, is_nan) rows of a prepared history query as points of <paramref name="key"/>.</summary>
+    public virtual async IAsyncEnumerable<Metric> ReadMetricPointsAsync(
+        DbCommand command, string key, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var value = reader.GetInt64(3) != 0 ? double.NaN : reader.GetDouble(2);
+            yield return new Metric(key, value, reader.GetInt64(0), reader.GetInt64(1));
+        }
+    }
+
     /// <summary>Rows per multi-row metric INSERT.</summary>
     protected virtual int MetricRowsPerStatement => 500;
 

@@ -107,25 +107,26 @@ internal sealed partial class SqlTrackingStore
     private static double StoredValue(Metric m) => SqlDialect.StoredValue(m.Value);
 
     public async IAsyncEnumerable<Metric> GetMetricHistoryAsync(
-        string runId, string key, long offset, int? limit, [EnumeratorCancellation] CancellationToken ct)
+        string runId, string key, Metric? after, int? limit, [EnumeratorCancellation] CancellationToken ct)
     {
         await using var c = await executor.OpenReadConnectionAsync(ct);
-        await using var command = c.Command(
-            $"""
-            SELECT timestamp, step, value, is_nan FROM metrics WHERE run_uuid = @id AND key = @key
-            ORDER BY timestamp, step, value {(limit is null && offset == 0 ? "" : "LIMIT @limit OFFSET @offset")}
-            """)
-            .With("@id", runId).With("@key", key);
-        if (limit is not null || offset != 0)
+        await using var command = c.Command(string.Empty).With("@id", runId).With("@key", key);
+        var where = "run_uuid = @id AND key = @key";
+        if (after is not null)
         {
-            command.Add("@limit", (long?)limit ?? long.MaxValue);
-            command.Add("@offset", offset);
+            // Keyset paging in primary-key order: (timestamp, step, value, is_nan) strictly after the cursor.
+            where += " AND (timestamp > @t OR (timestamp = @t AND (step > @s OR (step = @s AND (value > @v OR (value = @v AND is_nan > @n))))))";
+            command.Add("@t", after.Timestamp);
+            command.Add("@s", after.Step);
+            command.Add("@v", SqlDialect.StoredValue(after.Value));
+            command.Add("@n", double.IsNaN(after.Value) ? 1 : 0);
         }
 
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
+        command.CommandText = $"SELECT timestamp, step, value, is_nan FROM metrics WHERE {where} ORDER BY timestamp, step, value, is_nan"
+            + (limit is null ? "" : $" LIMIT {limit.Value}");
+        await foreach (var point in Dialect.ReadMetricPointsAsync(command, key, ct))
         {
-            yield return new Metric(key, ReadMetricValue(reader, 2, 3), reader.GetInt64(0), reader.GetInt64(1));
+            yield return point;
         }
     }
 

@@ -42,13 +42,7 @@ internal sealed partial class SqlTrackingStore
         executor.ReadAsync(async c =>
         {
             var info = await ReadRunInfoAsync(c, null, runId, ct);
-            if (info is null)
-            {
-                return null;
-            }
-
-            var runs = await LoadRunsAsync(c, [info], ct);
-            return runs[0];
+            return info is null ? null : (await LoadRunsAsync(c, [info], ct))[0];
         }, ct);
 
     public Task UpdateRunAsync(string runId, RunUpdate update, CancellationToken ct) =>

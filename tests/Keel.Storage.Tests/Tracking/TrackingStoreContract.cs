@@ -189,7 +189,7 @@ public abstract class TrackingStoreContract : IAsyncLifetime
             var (points, next) = await Tracking.GetMetricHistoryAsync(run.Info.RunId, "loss", 10, token, Ct);
             var page = await points.ToListAsync();
             all.AddRange(page);
-            token = next(page.Count);
+            token = next(page.LastOrDefault(), page.Count);
             pages++;
         }
         while (token is not null);

@@ -100,6 +100,52 @@ internal sealed class SqliteDialect : SqlDialect
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// Histories run to millions of rows; stepping the statement through SQLite's API directly
+    /// reads them in about half the time the ADO.NET data reader takes.
+    /// </summary>
+    public override IAsyncEnumerable<Metric> ReadMetricPointsAsync(DbCommand command, string key, CancellationToken ct) =>
+        ReadRaw((SqliteConnection)command.Connection!, command, key, ct).ToAsyncEnumerable();
+
+    private static IEnumerable<Metric> ReadRaw(SqliteConnection connection, DbCommand command, string key, CancellationToken ct)
+    {
+        var db = connection.Handle!;
+        Check(db, raw.sqlite3_prepare_v2(db, command.CommandText, out var statement));
+        using (statement)
+        {
+            foreach (DbParameter parameter in command.Parameters)
+            {
+                var index = raw.sqlite3_bind_parameter_index(statement, parameter.ParameterName);
+                Check(db, parameter.Value switch
+                {
+                    string text => raw.sqlite3_bind_text(statement, index, text),
+                    long integer => raw.sqlite3_bind_int64(statement, index, integer),
+                    int integer => raw.sqlite3_bind_int(statement, index, integer),
+                    double real => raw.sqlite3_bind_double(statement, index, real),
+                    _ => raw.sqlite3_bind_null(statement, index),
+                });
+            }
+
+            var rows = 0;
+            int rc;
+            while ((rc = raw.sqlite3_step(statement)) == raw.SQLITE_ROW)
+            {
+                if ((++rows & 0xFFF) == 0)
+                {
+                    ct.ThrowIfCancellationRequested();
+                }
+
+                var value = raw.sqlite3_column_int(statement, 3) != 0 ? double.NaN : raw.sqlite3_column_double(statement, 2);
+                yield return new Metric(key, value, raw.sqlite3_column_int64(statement, 0), raw.sqlite3_column_int64(statement, 1));
+            }
+
+            if (rc != raw.SQLITE_DONE)
+            {
+                throw new SqliteException(raw.sqlite3_errmsg(db).utf8_to_string(), rc);
+            }
+        }
+    }
+
     private const int RawRowsPerStatement = 100;
 
     private static sqlite3_stmt Prepare(sqlite3 db, int rows)

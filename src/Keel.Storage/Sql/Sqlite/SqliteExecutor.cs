@@ -14,11 +14,21 @@ namespace Keel.Storage.Sql.Sqlite;
 internal sealed class SqliteExecutor : SqlExecutor
 {
     private const int MaxRequestsPerCommit = 256;
+    private const string ReaderPragmas = "PRAGMA mmap_size=268435456;";
 
     private readonly string _connectionString;
     private readonly Channel<WriteRequest> _queue = Channel.CreateUnbounded<WriteRequest>(new UnboundedChannelOptions { SingleReader = true });
     private readonly SqliteConnection _writer;
     private readonly Task _loop;
+
+    static SqliteExecutor()
+    {
+        // Every connection is used by one thread at a time (the pool hands a reader to one request,
+        // the writer has its own thread), so SQLite's per-call mutexes only cost time: multi-thread
+        // mode drops them. It must be set before SQLite initialises; if it already has, this is a no-op.
+        SQLitePCL.Batteries_V2.Init();
+        _ = SQLitePCL.raw.sqlite3_config(SQLitePCL.raw.SQLITE_CONFIG_MULTITHREAD);
+    }
 
     public SqliteExecutor(string path)
     {
@@ -33,7 +43,7 @@ internal sealed class SqliteExecutor : SqlExecutor
         _writer.Open();
         // WAL lets readers run beside the writer; synchronous=NORMAL keeps every committed
         // transaction across a process kill (the WAL is in the OS cache) at a fraction of FULL's cost.
-        Execute(_writer, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000; PRAGMA wal_autocheckpoint=4000; PRAGMA cache_size=-8192; PRAGMA mmap_size=1073741824; PRAGMA temp_store=MEMORY;");
+        Execute(_writer, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000; PRAGMA wal_autocheckpoint=4000; PRAGMA cache_size=-8192; PRAGMA temp_store=MEMORY;");
         _loop = Task.Factory.StartNew(RunLoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
     }
 
@@ -43,6 +53,10 @@ internal sealed class SqliteExecutor : SqlExecutor
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(ct);
+        // Each pooled reader has its own small page cache; mapping the file lets searches read
+        // pages without a system call each. Every connection maps separately and each mapping
+        // counts in resident memory, so the window is kept small.
+        Execute(connection, ReaderPragmas);
         return connection;
     }
 
