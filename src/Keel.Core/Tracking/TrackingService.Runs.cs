@@ -148,7 +148,7 @@ public sealed partial class TrackingService
         var history = run.Tags.FirstOrDefault(t => t.Key == ReservedTags.LogModelHistory) is { } existing
             && JsonNode.Parse(existing.Value) is JsonArray array ? array : [];
         history.Add(model);
-        var value = history.ToJsonString(RelaxedJson);
+        var value = PythonJson.Dumps(history);
         TrackingValidator.MaxLength(value, Limits.MaxModelJsonLength, ReservedTags.LogModelHistory);
         await store.LogBatchAsync(run.Info.RunId, new RunBatch([], [], [new KeyValue(ReservedTags.LogModelHistory, value)]), ct);
     }
@@ -250,9 +250,6 @@ public sealed partial class TrackingService
 
     private static KeelException NotActive(RunInfo info) => KeelException.Invalid(
         $"The run {info.RunId} must be in the 'active' state. Current state is {info.LifecycleStage}.");
-
-    // MLflow stores the tag as plain JSON text; the default escaper would turn quotes into \u0022.
-    private static readonly JsonSerializerOptions RelaxedJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private static KeelException RunNotFound(string runId) => KeelException.NotFound($"Run with id={runId} not found");
 }
