@@ -4,4 +4,7 @@ using Keel.Cli.Commands;
 var root = new RootCommand("Keel: experiment tracking, model registry, serving and monitoring in one platform.");
 root.Subcommands.Add(ServerCommand.Create());
 ClientCommands.AddTo(root);
-return await root.Parse(args).InvokeAsync();
+
+// On Ctrl+C or SIGTERM the command's token is cancelled and `keel server` drains in-flight requests
+// (up to the host's 30 s shutdown timeout); the parser must not end the process before that.
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(35) });

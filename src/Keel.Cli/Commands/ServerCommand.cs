@@ -56,7 +56,8 @@ internal static class ServerCommand
                 Console.WriteLine($"  backend store: {TrackingStoreFactory.Describe(KeelServiceCollectionExtensions.ResolveBackendStoreUri(options))}");
                 Console.WriteLine($"  artifacts:     {Path.GetFullPath(options.ArtifactsDestination ?? Path.Combine(options.DataDir, "artifacts"))}");
                 Console.WriteLine("Press Ctrl+C to stop.");
-                await app.WaitForShutdownAsync(CancellationToken.None);
+                // System.CommandLine turns Ctrl+C and SIGTERM into this token; the host then drains in-flight requests.
+                await app.WaitForShutdownAsync(ct);
                 return 0;
             }
             catch (KeelException e)

@@ -128,17 +128,7 @@ internal sealed partial class SqlTrackingStore
                 }
 
             case EntityKind.Param or EntityKind.Tag:
-                {
-                    var table = clause.Kind == EntityKind.Param ? "params" : "tags";
-                    var key = Bind(command, p + "k", clause.Key);
-                    var exists = $"SELECT 1 FROM {table} x WHERE x.run_uuid = r.run_uuid AND x.key = {key}";
-                    return clause.Op switch
-                    {
-                        Comparator.IsNull => $"NOT EXISTS ({exists})",
-                        Comparator.IsNotNull => $"EXISTS ({exists})",
-                        _ => $"EXISTS ({exists} AND {StringCondition(command, "x.value", clause, p)})",
-                    };
-                }
+                return KeyValueFilter(command, clause, p, clause.Kind == EntityKind.Param ? "params" : "tags", "x.run_uuid = r.run_uuid");
 
             case EntityKind.Dataset:
                 {
@@ -176,20 +166,25 @@ internal sealed partial class SqlTrackingStore
         var p = $"@f{n++}";
         if (clause.Kind == EntityKind.Tag)
         {
-            var key = Bind(command, p + "k", clause.Key);
-            var exists = $"SELECT 1 FROM experiment_tags x WHERE x.experiment_id = e.experiment_id AND x.key = {key}";
-            return clause.Op switch
-            {
-                Comparator.IsNull => $"NOT EXISTS ({exists})",
-                Comparator.IsNotNull => $"EXISTS ({exists})",
-                _ => $"EXISTS ({exists} AND {StringCondition(command, "x.value", clause, p)})",
-            };
+            return KeyValueFilter(command, clause, p, "experiment_tags", "x.experiment_id = e.experiment_id");
         }
 
         var column = ExperimentColumn(clause.Key);
         return clause.Value is double
             ? $"{column} {SqlOperator(clause.Op)} {Bind(command, p, clause.Value)}"
             : StringCondition(command, column, clause, p);
+    }
+
+    /// <summary>A clause on a key-value child table (params, tags): matched by join, so an entity without the key never matches a comparison (reference §5.1).</summary>
+    private string KeyValueFilter(DbCommand command, Comparison clause, string p, string table, string owner)
+    {
+        var exists = $"SELECT 1 FROM {table} x WHERE {owner} AND x.key = {Bind(command, p + "k", clause.Key)}";
+        return clause.Op switch
+        {
+            Comparator.IsNull => $"NOT EXISTS ({exists})",
+            Comparator.IsNotNull => $"EXISTS ({exists})",
+            _ => $"EXISTS ({exists} AND {StringCondition(command, "x.value", clause, p)})",
+        };
     }
 
     private string StringCondition(DbCommand command, string column, Comparison clause, string p) => clause.Op switch
