@@ -61,6 +61,17 @@ internal abstract class SqlDialect
         }
     }
 
+    /// <summary>Runs a query and hands each row to <paramref name="row"/> (columns read by ordinal).</summary>
+    public virtual async Task ForEachRowAsync(DbCommand command, Action<ISqlRow> row, CancellationToken ct)
+    {
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var current = new DataReaderRow(reader);
+        while (await reader.ReadAsync(ct))
+        {
+            row(current);
+        }
+    }
+
     /// <summary>Reads (timestamp, step, value, is_nan) rows of a prepared history query as points of <paramref name="key"/>.</summary>
     public virtual async IAsyncEnumerable<Metric> ReadMetricPointsAsync(
         DbCommand command, string key, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
@@ -116,4 +127,23 @@ internal abstract class SqlDialect
 
     /// <summary>A join whose left side the planner must scan first.</summary>
     public abstract string ForcedJoin { get; }
+}
+
+/// <summary>The current row of a query, read by column ordinal.</summary>
+internal interface ISqlRow
+{
+    string GetString(int ordinal);
+
+    long GetInt64(int ordinal);
+
+    double GetDouble(int ordinal);
+}
+
+internal sealed class DataReaderRow(DbDataReader reader) : ISqlRow
+{
+    public string GetString(int ordinal) => reader.GetString(ordinal);
+
+    public long GetInt64(int ordinal) => reader.GetInt64(ordinal);
+
+    public double GetDouble(int ordinal) => reader.GetDouble(ordinal);
 }

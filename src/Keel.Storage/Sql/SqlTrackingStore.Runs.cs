@@ -209,7 +209,7 @@ internal sealed partial class SqlTrackingStore
         reader.GetString(8));
 
     /// <summary>Loads params, tags, latest metrics and inputs of several runs with one query per kind.</summary>
-    private static async Task<List<Run>> LoadRunsAsync(DbConnection c, IReadOnlyList<RunInfo> infos, CancellationToken ct)
+    private async Task<List<Run>> LoadRunsAsync(DbConnection c, IReadOnlyList<RunInfo> infos, CancellationToken ct)
     {
         var byId = infos.ToDictionary(i => i.RunId, _ => (Metrics: new List<Metric>(), Params: new List<KeyValue>(), Tags: new List<KeyValue>(), Inputs: new List<DatasetInput>()), StringComparer.Ordinal);
         const int chunkSize = 500;
@@ -221,7 +221,7 @@ internal sealed partial class SqlTrackingStore
             await ReadPairsAsync(c, "SELECT run_uuid, key, value FROM tags WHERE run_uuid IN ({0}) ORDER BY run_uuid, key", ids,
                 (id, r) => byId[id].Tags.Add(new KeyValue(r.GetString(1), r.GetString(2))), ct);
             await ReadPairsAsync(c, "SELECT run_uuid, key, value, timestamp, step, is_nan FROM latest_metrics WHERE run_uuid IN ({0}) ORDER BY run_uuid, key", ids,
-                (id, r) => byId[id].Metrics.Add(new Metric(r.GetString(1), ReadMetricValue(r, 2, 5), r.GetInt64(3), r.GetInt64(4))), ct);
+                (id, r) => byId[id].Metrics.Add(new Metric(r.GetString(1), r.GetInt64(5) != 0 ? double.NaN : r.GetDouble(2), r.GetInt64(3), r.GetInt64(4))), ct);
             await ReadInputsAsync(c, ids, (id, input) => byId[id].Inputs.Add(input), ct);
         }
 
@@ -232,16 +232,12 @@ internal sealed partial class SqlTrackingStore
         }).ToList();
     }
 
-    private static async Task ReadPairsAsync(
-        DbConnection c, string sqlFormat, List<string> ids, Action<string, DbDataReader> row, CancellationToken ct)
+    private async Task ReadPairsAsync(
+        DbConnection c, string sqlFormat, List<string> ids, Action<string, ISqlRow> row, CancellationToken ct)
     {
         await using var command = c.Command(string.Empty);
         command.CommandText = string.Format(System.Globalization.CultureInfo.InvariantCulture, sqlFormat, command.AddList("r", ids));
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            row(reader.GetString(0), reader);
-        }
+        await Dialect.ForEachRowAsync(command, r => row(r.GetString(0), r), ct);
     }
 
     private static async Task ReadInputsAsync(DbConnection c, List<string> ids, Action<string, DatasetInput> add, CancellationToken ct)

@@ -107,7 +107,30 @@ internal sealed class SqliteDialect : SqlDialect
     public override IAsyncEnumerable<Metric> ReadMetricPointsAsync(DbCommand command, string key, CancellationToken ct) =>
         ReadRaw((SqliteConnection)command.Connection!, command, key, ct).ToAsyncEnumerable();
 
-    private static IEnumerable<Metric> ReadRaw(SqliteConnection connection, DbCommand command, string key, CancellationToken ct)
+    private static IEnumerable<Metric> ReadRaw(SqliteConnection connection, DbCommand command, string key, CancellationToken ct) =>
+        Step(connection, command, ct, statement => new Metric(
+            key,
+            raw.sqlite3_column_int(statement, 3) != 0 ? double.NaN : raw.sqlite3_column_double(statement, 2),
+            raw.sqlite3_column_int64(statement, 0),
+            raw.sqlite3_column_int64(statement, 1)));
+
+    /// <summary>Search pages load thousands of param, tag and metric rows; step them through SQLite's API too.</summary>
+    public override Task ForEachRowAsync(DbCommand command, Action<ISqlRow> row, CancellationToken ct)
+    {
+        StatementRow? current = null;
+        foreach (var _ in Step((SqliteConnection)command.Connection!, command, ct, statement =>
+        {
+            row(current ??= new StatementRow(statement));
+            return true;
+        }))
+        {
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Prepares the command's SQL on the connection, binds its parameters by name and yields one value per row.</summary>
+    private static IEnumerable<T> Step<T>(SqliteConnection connection, DbCommand command, CancellationToken ct, Func<sqlite3_stmt, T> read)
     {
         var db = connection.Handle!;
         Check(db, raw.sqlite3_prepare_v2(db, command.CommandText, out var statement));
@@ -135,8 +158,7 @@ internal sealed class SqliteDialect : SqlDialect
                     ct.ThrowIfCancellationRequested();
                 }
 
-                var value = raw.sqlite3_column_int(statement, 3) != 0 ? double.NaN : raw.sqlite3_column_double(statement, 2);
-                yield return new Metric(key, value, raw.sqlite3_column_int64(statement, 0), raw.sqlite3_column_int64(statement, 1));
+                yield return read(statement);
             }
 
             if (rc != raw.SQLITE_DONE)
@@ -144,6 +166,15 @@ internal sealed class SqliteDialect : SqlDialect
                 throw new SqliteException(raw.sqlite3_errmsg(db).utf8_to_string(), rc);
             }
         }
+    }
+
+    private sealed class StatementRow(sqlite3_stmt statement) : ISqlRow
+    {
+        public string GetString(int ordinal) => raw.sqlite3_column_text(statement, ordinal).utf8_to_string();
+
+        public long GetInt64(int ordinal) => raw.sqlite3_column_int64(statement, ordinal);
+
+        public double GetDouble(int ordinal) => raw.sqlite3_column_double(statement, ordinal);
     }
 
     private const int RawRowsPerStatement = 100;
