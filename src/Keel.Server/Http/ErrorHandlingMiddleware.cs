@@ -60,7 +60,8 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
 
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
-        await using var writer = new Utf8JsonWriter(context.Response.Body);
+        // Messages quote names ('x'); keep them readable rather than \u0027-escaped.
+        await using var writer = new Utf8JsonWriter(context.Response.Body, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         writer.WriteStartObject();
         writer.WriteString("error_code", code);
         writer.WriteString("message", message);
