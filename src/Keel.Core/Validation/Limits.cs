@@ -43,7 +43,4 @@ public static class Limits
 
     /// <summary>log-model's model_json is stored in a run tag; MLflow caps it at the run tag size.</summary>
     public const int MaxModelJsonLength = 1_000_000;
-
-    /// <summary>Largest value a metric can hold; MLflow's SQL store clamps ±Inf to ±this.</summary>
-    public const double MaxMetricMagnitude = double.MaxValue;
 }

@@ -20,9 +20,10 @@ internal static class EndpointHelpers
             : throw KeelException.NotFound($"No Experiment with id={value} exists");
     }
 
+    /// <summary>A repeated {key, value} field (tags, params); a missing key names its index (`tags[2].key`).</summary>
     public static IReadOnlyList<KeyValue> KeyValues(MlflowArgs args, string field) =>
-        args.Objects(field).Select(t => new KeyValue(
-            t.String("key") is { Length: > 0 } key ? key : throw KeelException.Missing($"{field}.key"),
+        args.Objects(field).Select((t, i) => new KeyValue(
+            t.String("key") is { Length: > 0 } key ? key : throw KeelException.Missing($"{field}[{i}].key"),
             t.String("value") ?? string.Empty)).ToList();
 
     public static ViewType ViewType(MlflowArgs args, string field) =>

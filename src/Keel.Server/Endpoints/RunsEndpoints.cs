@@ -91,7 +91,7 @@ internal static class RunsEndpoints
 
     private static async Task<IResult> LogMetric(MlflowRequest r)
     {
-        await r.Tracking.LogMetricAsync(r.Args.RunId(), ParseMetric(r.Args, string.Empty), r.Ct);
+        await r.Tracking.LogMetricAsync(r.Args.RunId(), r.Args.Metric(), r.Ct);
         return JsonResult.Empty;
     }
 
@@ -117,20 +117,8 @@ internal static class RunsEndpoints
     {
         var runId = r.Args.RequiredString("run_id");
         var metrics = r.Args.Metrics("metrics");
-        var parameters = r.Args.Objects("params").Select((p, i) => new KeyValue(
-            p.String("key") is { Length: > 0 } k ? k : throw KeelException.Missing($"params[{i}].key"), p.String("value") ?? string.Empty)).ToList();
-        var tags = r.Args.Objects("tags").Select((t, i) => new KeyValue(
-            t.String("key") is { Length: > 0 } k ? k : throw KeelException.Missing($"tags[{i}].key"), t.String("value") ?? string.Empty)).ToList();
-        await r.Tracking.LogBatchAsync(runId, new RunBatch(metrics, parameters, tags), r.Ct);
+        await r.Tracking.LogBatchAsync(runId, new RunBatch(metrics, KeyValues(r.Args, "params"), KeyValues(r.Args, "tags")), r.Ct);
         return JsonResult.Empty;
-    }
-
-    private static Metric ParseMetric(MlflowArgs m, string prefix)
-    {
-        var key = m.String("key") is { Length: > 0 } k ? k : throw KeelException.Missing(prefix + "key");
-        var value = m.Double("value") ?? throw KeelException.Missing(prefix + "value");
-        var timestamp = m.Int64("timestamp") ?? throw KeelException.Missing(prefix + "timestamp");
-        return new Metric(key, value, timestamp, m.Int64("step") ?? 0);
     }
 
     private static async Task<IResult> LogInputs(MlflowRequest r)

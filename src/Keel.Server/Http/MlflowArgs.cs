@@ -127,8 +127,6 @@ public sealed class MlflowArgs
                 : throw KeelException.Invalid($"Invalid value '{text}' for parameter '{name}' supplied: it must be an integer.");
     }
 
-    public long RequiredInt64(string name) => Int64(name) ?? throw KeelException.Missing(name);
-
     public int? Int32(string name)
     {
         var value = Int64(name);
@@ -287,6 +285,10 @@ public sealed class MlflowArgs
         return metrics;
     }
 
+    /// <summary>The request itself as one Metric message (log-metric): the same reader as log-batch's items.</summary>
+    public Keel.Core.Tracking.Metric Metric() =>
+        _body.ValueKind == JsonValueKind.Object ? ReadMetric(_body, string.Empty) : throw KeelException.Missing("key");
+
     /// <summary>One Metric message; <paramref name="prefix"/> names it in errors (`metrics[3].`).</summary>
     public static Keel.Core.Tracking.Metric ReadMetric(JsonElement item, string prefix)
     {
@@ -345,8 +347,6 @@ public sealed class MlflowArgs
 
         return e.ValueKind == JsonValueKind.Object ? new MlflowArgs(e, _query, fromQuery: false) : throw WrongType(name, e, "an object");
     }
-
-    public bool Has(string name) => _fromQuery ? _query.ContainsKey(name) : TryGet(name, out var e) && e.ValueKind != JsonValueKind.Null;
 
     private (string? Text, JsonElement? Element) Scalar(string name)
     {

@@ -12,7 +12,7 @@ public sealed class ConcurrencyTests
     {
         await using var server = await KeelServer.StartAsync();
         using var http = server.CreateClient();
-        var shared = (await PostAsync(http, "runs/create", new { experiment_id = "0" })).GetProperty("run").GetProperty("info").GetProperty("run_id").GetString()!;
+        var shared = (await MlflowHttp.PostAsync(http, "runs/create", new { experiment_id = "0" })).GetProperty("run").GetProperty("info").GetProperty("run_id").GetString()!;
         var failures = new List<string>();
         var created = await Task.WhenAll(Enumerable.Range(0, 50).Select(client => Task.Run(async () =>
         {
@@ -61,16 +61,9 @@ public sealed class ConcurrencyTests
         var history = await http.GetFromJsonAsync<JsonElement>($"api/2.0/mlflow/metrics/get-history?run_id={shared}&metric_key=throughput");
         Assert.Equal(500, history.GetProperty("metrics").GetArrayLength());
 
-        var search = await PostAsync(http, "runs/search", new { experiment_ids = new[] { "0" }, max_results = 1000 });
+        var search = await MlflowHttp.PostAsync(http, "runs/search", new { experiment_ids = new[] { "0" }, max_results = 1000 });
         var found = search.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("info").GetProperty("run_id").GetString()).ToHashSet();
         Assert.All(created.SelectMany(c => c), id => Assert.Contains(id, found));
         Assert.Equal(501, found.Count);
-    }
-
-    private static async Task<JsonElement> PostAsync(HttpClient http, string path, object body)
-    {
-        using var response = await http.PostAsJsonAsync("api/2.0/mlflow/" + path, body);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 }

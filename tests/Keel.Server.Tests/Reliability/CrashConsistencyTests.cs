@@ -21,7 +21,7 @@ public sealed class CrashConsistencyTests
             using var http = new HttpClient { BaseAddress = server.BaseUri };
             for (var i = 0; i < 4; i++)
             {
-                var created = await PostAsync(http, "runs/create", new { experiment_id = "0", start_time = 1 });
+                var created = await MlflowHttp.PostAsync(http, "runs/create", new { experiment_id = "0", start_time = 1 });
                 runs.Add(created.GetProperty("run").GetProperty("info").GetProperty("run_id").GetString()!);
             }
 
@@ -84,11 +84,4 @@ public sealed class CrashConsistencyTests
         metrics = Enumerable.Range(0, PointsPerBatch).Select(i => new { key = "loss", value = i * 0.5, timestamp = 1_700_000_000_000L + i, step = ((long)batch * PointsPerBatch) + i }),
         @params = new[] { new { key = $"batch-{batch}", value = "sent" } },
     };
-
-    private static async Task<JsonElement> PostAsync(HttpClient http, string path, object body)
-    {
-        using var response = await http.PostAsJsonAsync("api/2.0/mlflow/" + path, body);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return await response.Content.ReadFromJsonAsync<JsonElement>();
-    }
 }
