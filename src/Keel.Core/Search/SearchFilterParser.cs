@@ -26,4 +26,20 @@ public static class SearchFilterParser
     /// <summary>An experiments/search order_by list (§5.3), as given: the store appends experiment_id.</summary>
     public static IReadOnlyList<OrderBy> ParseExperimentOrderBy(IReadOnlyList<string>? orderBy) =>
         FilterParser.ParseOrderBy(SearchSchemas.Experiments, orderBy);
+
+    /// <summary>A registered-models/search filter (§5.4).</summary>
+    public static IReadOnlyList<Comparison> ParseRegisteredModelFilter(string? filter) =>
+        FilterParser.ParseFilter(SearchSchemas.RegisteredModels, filter);
+
+    /// <summary>A registered-models/search order_by list (§5.4), as given: the store appends name ASC.</summary>
+    public static IReadOnlyList<OrderBy> ParseRegisteredModelOrderBy(IReadOnlyList<string>? orderBy) =>
+        FilterParser.ParseOrderBy(SearchSchemas.RegisteredModels, orderBy);
+
+    /// <summary>A model-versions/search filter (§5.5).</summary>
+    public static IReadOnlyList<Comparison> ParseModelVersionFilter(string? filter) =>
+        FilterParser.ParseFilter(SearchSchemas.ModelVersions, filter);
+
+    /// <summary>A model-versions/search order_by list (§5.5), as given: the store appends the tie-breakers.</summary>
+    public static IReadOnlyList<OrderBy> ParseModelVersionOrderBy(IReadOnlyList<string>? orderBy) =>
+        FilterParser.ParseOrderBy(SearchSchemas.ModelVersions, orderBy);
 }

@@ -54,3 +54,10 @@ public sealed record ExperimentQuery(
     ViewType ViewType,
     int MaxResults,
     string? PageToken);
+
+/// <summary>A parsed, validated registered-models/search or model-versions/search request.</summary>
+public sealed record RegistryQuery(
+    IReadOnlyList<Comparison> Filter,
+    IReadOnlyList<OrderBy> OrderBy,
+    int MaxResults,
+    string? PageToken);

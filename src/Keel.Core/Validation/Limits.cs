@@ -43,4 +43,17 @@ public static class Limits
 
     /// <summary>log-model's model_json is stored in a run tag; MLflow caps it at the run tag size.</summary>
     public const int MaxModelJsonLength = 1_000_000;
+
+    // Model registry (reference §4).
+    public const int MaxRegisteredModelNameLength = 256;
+    public const int MaxRegistryTagValueLength = 5000;
+    public const int MaxAliasLength = 255;
+    public const int MaxModelVersionSourceLength = 65_535;
+    public const int MaxRegistryDescriptionLength = 65_535;
+    public const int DefaultRegisteredModelsPerPage = 100;
+    public const int MaxRegisteredModelsPerPage = 1000;
+
+    /// <summary>MLflow's proto default for model-versions/search is also its maximum.</summary>
+    public const int DefaultModelVersionsPerPage = 200_000;
+    public const int MaxModelVersionsPerPage = 200_000;
 }

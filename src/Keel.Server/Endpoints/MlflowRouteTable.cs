@@ -1,3 +1,4 @@
+using Keel.Core.Registry;
 using Keel.Core.Tracking;
 using Keel.Server.Http;
 using Microsoft.AspNetCore.Http;
@@ -18,7 +19,7 @@ public enum Permission
 public sealed record RequiredPermission(Permission Permission);
 
 /// <summary>What a handler gets: the parsed fields, the services, the raw context for streaming.</summary>
-public sealed record MlflowRequest(HttpContext Http, MlflowArgs Args, TrackingService Tracking)
+public sealed record MlflowRequest(HttpContext Http, MlflowArgs Args, TrackingService Tracking, RegistryService Registry)
 {
     public CancellationToken Ct => Http.RequestAborted;
 }
@@ -48,6 +49,8 @@ public sealed class MlflowRouteTable
         table.MapRunsEndpoints();
         table.MapMetricsEndpoints();
         table.MapArtifactsEndpoints();
+        table.MapRegisteredModelsEndpoints();
+        table.MapModelVersionsEndpoints();
         return table;
     }
 

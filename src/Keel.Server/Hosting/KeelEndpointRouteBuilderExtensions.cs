@@ -1,5 +1,6 @@
 using System.Reflection;
 using Keel.Core.Errors;
+using Keel.Core.Registry;
 using Keel.Core.Tracking;
 using Keel.Server.Endpoints;
 using Keel.Server.Http;
@@ -77,8 +78,9 @@ public static class KeelEndpointRouteBuilderExtensions
         var args = route.RawBody
             ? MlflowArgs.FromQuery(context.Request.Query)
             : await MlflowArgs.ReadAsync(context.Request, context.RequestAborted);
-        var tracking = context.RequestServices.GetRequiredService<TrackingService>();
-        var result = await route.Handler(new MlflowRequest(context, args, tracking));
+        var services = context.RequestServices;
+        var result = await route.Handler(new MlflowRequest(
+            context, args, services.GetRequiredService<TrackingService>(), services.GetRequiredService<RegistryService>()));
         await result.ExecuteAsync(context);
     }
 }

@@ -1,4 +1,5 @@
 using Keel.Core.Artifacts;
+using Keel.Core.Registry;
 using Keel.Core.Tracking;
 using Keel.Storage.Artifacts.Local;
 using Keel.Storage.Sql;
@@ -9,7 +10,7 @@ namespace Keel.Server.Hosting;
 
 public static class KeelServiceCollectionExtensions
 {
-    /// <summary>Tracking: the store the options name, the artifact folder, the service, start-up migration.</summary>
+    /// <summary>Tracking and registry: the store the options name, the artifact folder, the services, start-up migration.</summary>
     public static IServiceCollection AddKeelTracking(this IServiceCollection services, KeelOptions options)
     {
         var dataDir = Path.GetFullPath(options.DataDir);
@@ -19,6 +20,8 @@ public static class KeelServiceCollectionExtensions
         services.AddSingleton<IArtifactStore>(_ => new LocalArtifactStore(options.ArtifactsDestination ?? Path.Combine(dataDir, "artifacts")));
         services.AddSingleton(new TrackingOptions());
         services.AddSingleton<TrackingService>();
+        services.AddSingleton(sp => TrackingStoreFactory.OpenRegistry(sp.GetRequiredService<ITrackingStore>()));
+        services.AddSingleton<RegistryService>();
         services.AddHostedService<TrackingInitializer>();
         return services;
     }

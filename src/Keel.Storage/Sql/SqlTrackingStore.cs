@@ -12,6 +12,9 @@ internal sealed partial class SqlTrackingStore(SqlExecutor executor) : ITracking
 {
     private SqlDialect Dialect => executor.Dialect;
 
+    /// <summary>The database this store reaches; the registry store shares it.</summary>
+    internal SqlExecutor Executor => executor;
+
     public async Task InitializeAsync(Func<long, string> defaultArtifactLocation, long now, CancellationToken ct)
     {
         await Migrator.MigrateAsync(executor, ct);

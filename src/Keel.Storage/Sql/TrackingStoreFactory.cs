@@ -1,6 +1,8 @@
 using Keel.Core.Errors;
+using Keel.Core.Registry;
 using Keel.Core.Tracking;
 using Keel.Storage.Sql.Postgres;
+using Keel.Storage.Sql.Registry;
 using Keel.Storage.Sql.Sqlite;
 using Npgsql;
 
@@ -28,6 +30,16 @@ public static class TrackingStoreFactory
         throw KeelException.Invalid(
             $"Unsupported backend store URI '{uri}': use sqlite:///path.db or postgresql://user:password@host:port/database.");
     }
+
+    /// <summary>
+    /// The model registry in the same database as <paramref name="tracking"/> (one SQLite writer,
+    /// one set of migrations, applied by the tracking store's initialisation). The tracking store
+    /// owns the connection: dispose that one, not this.
+    /// </summary>
+    public static IRegistryStore OpenRegistry(ITrackingStore tracking) =>
+        tracking is SqlTrackingStore sql
+            ? new SqlRegistryStore(sql.Executor)
+            : throw new ArgumentException("The registry lives in a SQL tracking store's database.", nameof(tracking));
 
     /// <summary>Describes where the store lives without its password, for the start-up banner.</summary>
     public static string Describe(string uri)

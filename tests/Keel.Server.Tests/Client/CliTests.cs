@@ -1,9 +1,9 @@
 using System.ComponentModel;
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Keel.Client;
+using Keel.Testing;
 
 namespace Keel.Server.Tests.Client;
 
@@ -110,7 +110,7 @@ public sealed class CliTests(SharedKeelServer fixture) : IClassFixture<SharedKee
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        info.ArgumentList.Add(Path.Combine(RepositoryRoot(), "keel"));
+        info.ArgumentList.Add(Path.Combine(RepositoryFiles.Root, "keel"));
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
@@ -175,23 +175,5 @@ public sealed class CliTests(SharedKeelServer fixture) : IClassFixture<SharedKee
         {
             return buffer.ToString();
         }
-    }
-
-    private static string RepositoryRoot([CallerFilePath] string sourceFile = "")
-    {
-        // The test binaries may be built outside the repository (--artifacts-path); the source
-        // file's own path is the fallback.
-        foreach (var start in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(sourceFile) })
-        {
-            for (var dir = string.IsNullOrEmpty(start) ? null : new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "Keel.slnx")))
-                {
-                    return dir.FullName;
-                }
-            }
-        }
-
-        throw new InvalidOperationException($"No Keel.slnx above {AppContext.BaseDirectory} or {sourceFile}.");
     }
 }

@@ -1,6 +1,5 @@
 using System.ComponentModel;
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 using System.Text;
 using Keel.Testing;
 
@@ -18,7 +17,7 @@ public sealed class NpmMlflowClientTests
     [Fact]
     public async Task Npm_mlflow_2_0_7_creates_logs_searches_finishes_and_deletes_a_run()
     {
-        var clientDirectory = Path.Combine(RepositoryRoot(), "tests", "node-client");
+        var clientDirectory = Path.Combine(RepositoryFiles.Root, "tests", "node-client");
         if (!File.Exists(Path.Combine(clientDirectory, "node_modules", "mlflow", "package.json")))
         {
             Assert.Fail($"The npm modules of {clientDirectory} are not installed: {InstallHint}.");
@@ -98,26 +97,4 @@ public sealed class NpmMlflowClientTests
 
     private static string Tail(string text, int length) => text.Length <= length ? text : "…" + text[^length..];
 
-    // The folder holding Keel.slnx: above the test binaries for a normal build, above this source
-    // file when the binaries live elsewhere (`--artifacts-path`).
-    private static string RepositoryRoot([CallerFilePath] string sourceFile = "")
-    {
-        foreach (var start in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(sourceFile) })
-        {
-            if (string.IsNullOrEmpty(start))
-            {
-                continue;
-            }
-
-            for (var directory = new DirectoryInfo(start); directory is not null; directory = directory.Parent)
-            {
-                if (File.Exists(Path.Combine(directory.FullName, "Keel.slnx")))
-                {
-                    return directory.FullName;
-                }
-            }
-        }
-
-        throw new InvalidOperationException($"No folder holding Keel.slnx above {AppContext.BaseDirectory} or {sourceFile}.");
-    }
 }

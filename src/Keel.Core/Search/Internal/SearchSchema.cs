@@ -258,4 +258,59 @@ internal static class SearchSchemas
         }.ToFrozenDictionary(),
         RejectDuplicateOrderKeys = false,
     };
+
+    // Registry searches (reference §5.4, §5.5) accept `attribute.`, `tag.` and `tags.` and nothing else.
+    private static readonly IReadOnlyDictionary<string, EntityKind> RegistryPrefixes = new Dictionary<string, EntityKind>(StringComparer.Ordinal)
+    {
+        ["attribute"] = EntityKind.Attribute,
+        ["tag"] = EntityKind.Tag,
+        ["tags"] = EntityKind.Tag,
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    public static readonly SearchSchema RegisteredModels = new()
+    {
+        Prefixes = RegistryPrefixes,
+        PrefixNames = ["attribute", "tag", "tags"],
+        Kinds = new Dictionary<EntityKind, KindRule>
+        {
+            [EntityKind.Tag] = KindRule.Open(EntityKind.Tag, "tag", StringKey, orderable: false),
+            [EntityKind.Attribute] = KindRule.Closed(
+                EntityKind.Attribute,
+                "attribute",
+                [(["name"], "name", StringKey)],
+                // `timestamp` and `last_updated_timestamp` both sort by the last update (MLflow's SQL store).
+                [
+                    (["name"], "name"),
+                    (["timestamp", "last_updated_timestamp"], "last_updated_timestamp"),
+                ]),
+        }.ToFrozenDictionary(),
+        RejectDuplicateOrderKeys = true,
+    };
+
+    public static readonly SearchSchema ModelVersions = new()
+    {
+        Prefixes = RegistryPrefixes,
+        PrefixNames = ["attribute", "tag", "tags"],
+        Kinds = new Dictionary<EntityKind, KindRule>
+        {
+            [EntityKind.Tag] = KindRule.Open(EntityKind.Tag, "tag", StringKey, orderable: false),
+            [EntityKind.Attribute] = KindRule.Closed(
+                EntityKind.Attribute,
+                "attribute",
+                [
+                    (["name"], "name", StringKey),
+                    // NOT IN is not supported for versions; IN keeps lowercase values only, as for runs.
+                    (["run_id"], "run_id", new KeyRule(ValueKind.String, [.. StringComparators, Comparator.In], ListValues.LowercaseOnly)),
+                    (["source_path"], "source_path", StringKey),
+                    (["version_number"], "version_number", NumberKey),
+                ],
+                [
+                    (["name"], "name"),
+                    (["version_number"], "version_number"),
+                    (["creation_timestamp"], "creation_timestamp"),
+                    (["last_updated_timestamp"], "last_updated_timestamp"),
+                ]),
+        }.ToFrozenDictionary(),
+        RejectDuplicateOrderKeys = true,
+    };
 }

@@ -1,9 +1,9 @@
 using System.Runtime.CompilerServices;
 
-namespace Keel.Server.Tests.Docs;
+namespace Keel.Testing;
 
-/// <summary>Files of the repository the docs tests read: README.md, docs/, and test sources.</summary>
-internal static class RepositoryFiles
+/// <summary>Files of the repository tests read: README.md, docs/, sources, and the shared fixtures.</summary>
+public static class RepositoryFiles
 {
     private const string Marker = "Keel.slnx";
 
@@ -18,6 +18,25 @@ internal static class RepositoryFiles
     /// <summary>A text file with `\n` line ends, so comparisons do not depend on the checkout's settings.</summary>
     public static string ReadText(string relative) =>
         File.ReadAllText(Path(relative)).Replace("\r\n", "\n", StringComparison.Ordinal);
+
+    /// <summary>
+    /// A file of the shared oracle fixtures (`../shared/fixtures/` beside the checkout, computed
+    /// outside Keel). A clone without that folder falls back to the byte-identical copies under
+    /// `tests/fixtures/shared/`; a test checks the copies still equal the originals.
+    /// </summary>
+    public static string SharedFixture(string name)
+    {
+        var shared = System.IO.Path.GetFullPath(System.IO.Path.Combine(Root, "..", "shared", "fixtures", name));
+        if (File.Exists(shared))
+        {
+            return shared;
+        }
+
+        var copy = Path("tests/fixtures/shared/" + name);
+        return File.Exists(copy)
+            ? copy
+            : throw new FileNotFoundException($"Fixture {name} is neither in ../shared/fixtures nor in tests/fixtures/shared.", shared);
+    }
 
     private static string FindRoot([CallerFilePath] string sourceFile = "")
     {
