@@ -156,6 +156,10 @@ public sealed partial class KeelClient : IDisposable
     private Uri ApiUri(string method, string? query = null) =>
         new(TrackingUri, ApiPrefix + method + (query is null ? "" : "?" + query));
 
+    /// <summary>Keel's own routes beside MLflow's (e.g. the alias history).</summary>
+    private Uri KeelApiUri(string method, string? query = null) =>
+        new(TrackingUri, "api/2.0/keel/" + method + (query is null ? "" : "?" + query));
+
     internal static string Query(params (string Name, string? Value)[] pairs) =>
         string.Join('&', pairs
             .Where(p => p.Value is not null)
@@ -170,12 +174,22 @@ public sealed partial class KeelClient : IDisposable
         TRequest body,
         JsonTypeInfo<TRequest> requestType,
         JsonTypeInfo<TResponse> responseType,
+        CancellationToken cancellationToken) =>
+        SendJsonAsync(HttpMethod.Post, ApiUri(method), body, requestType, responseType, cancellationToken);
+
+    /// <summary>A JSON body with any method: the registry also uses PATCH and DELETE with bodies (reference §3.2).</summary>
+    private Task<TResponse> SendJsonAsync<TRequest, TResponse>(
+        HttpMethod httpMethod,
+        Uri uri,
+        TRequest body,
+        JsonTypeInfo<TRequest> requestType,
+        JsonTypeInfo<TResponse> responseType,
         CancellationToken cancellationToken)
     {
         // Serialized up front: the bodies are small and a known Content-Length suits every proxy.
         var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body, requestType));
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
-        return SendAsync(HttpMethod.Post, ApiUri(method), content, responseType, cancellationToken);
+        return SendAsync(httpMethod, uri, content, responseType, cancellationToken);
     }
 
     private Task PostAsync<TRequest>(

@@ -18,6 +18,7 @@ public static partial class ClientCommands
         root.Subcommands.Add(CreateExperimentsCommand());
         root.Subcommands.Add(CreateRunsCommand());
         root.Subcommands.Add(CreateArtifactsCommand());
+        root.Subcommands.Add(CreateModelsCommand());
     }
 
     /// <summary>The options every client command has; one instance per command.</summary>

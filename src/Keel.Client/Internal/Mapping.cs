@@ -101,7 +101,7 @@ internal static class Mapping
         return list.Count == 0 ? null : list;
     }
 
-    private static Dictionary<string, string> ToDictionary(List<KeyValueDto>? pairs)
+    public static Dictionary<string, string> ToDictionary(List<KeyValueDto>? pairs)
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var pair in pairs ?? [])

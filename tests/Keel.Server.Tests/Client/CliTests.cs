@@ -102,6 +102,54 @@ public sealed class CliTests(SharedKeelServer fixture) : IClassFixture<SharedKee
         Assert.Equal("alpha", await File.ReadAllTextAsync(Path.Combine(local, "a.txt")));
     }
 
+    [Fact]
+    public async Task Models_versions_alias_history_and_download_work_from_the_command_line()
+    {
+        using var client = new KeelClient(fixture.BaseUri);
+        using var source = new Keel.Testing.TempDirectory();
+        using var target = new Keel.Testing.TempDirectory();
+        await File.WriteAllTextAsync(source.Combine("MLmodel"), "flavors: {}\n");
+        await File.WriteAllTextAsync(source.Combine("model.bin"), "weights");
+        var name = SharedKeelServer.UniqueName("cli-model");
+        string runId;
+        await using (var run = await client.StartRunAsync(SharedKeelServer.UniqueName("cli-models")))
+        {
+            runId = run.RunId;
+            await run.LogArtifactsAsync(source.Path, "model");
+        }
+
+        await client.RegisterModelAsync(name, $"runs:/{runId}/model");
+        await client.RegisterModelAsync(name, $"runs:/{runId}/model");
+
+        var versions = await RunKeelAsync("models", "versions", name, "--json");
+        Assert.True(versions.ExitCode == 0, versions.Stderr);
+        using (var json = JsonDocument.Parse(versions.Stdout))
+        {
+            Assert.Equal(["2", "1"], json.RootElement.EnumerateArray().Select(v => v.GetProperty("version").GetString()));
+        }
+
+        Assert.Equal(0, (await RunKeelAsync("models", "alias", "set", name, "champion", "1")).ExitCode);
+        Assert.Equal(0, (await RunKeelAsync("models", "alias", "set", name, "champion", "2")).ExitCode);
+        var refused = await RunKeelAsync("models", "alias", "set", name, "v2", "2");
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("INVALID_PARAMETER_VALUE", refused.Stderr, StringComparison.Ordinal);
+
+        var history = await RunKeelAsync("models", "history", name, "--json");
+        Assert.True(history.ExitCode == 0, history.Stderr);
+        using (var json = JsonDocument.Parse(history.Stdout))
+        {
+            var moves = json.RootElement.EnumerateArray()
+                .Select(h => (h.TryGetProperty("old_version", out var old) ? old.GetString() : null, h.GetProperty("new_version").GetString()))
+                .ToList();
+            Assert.Equal([(null, "1"), ("1", "2")], moves);
+        }
+
+        var download = await RunKeelAsync("models", "download", $"models:/{name}@champion", "--dest", target.Path);
+        Assert.True(download.ExitCode == 0, download.Stderr);
+        Assert.Equal("weights", await File.ReadAllTextAsync(target.Combine("model.bin")));
+        Assert.True(File.Exists(target.Combine("MLmodel")));
+    }
+
     private async Task<(int ExitCode, string Stdout, string Stderr)> RunKeelAsync(params string[] args)
     {
         var info = new ProcessStartInfo("bash")
