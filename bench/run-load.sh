@@ -2,7 +2,7 @@
 # Runs the HTTP load scenarios of docs/benchmarks.md against a fresh `keel server`.
 #   bench/run-load.sh sqlite|postgresql [scenario ...]      (default: all scenarios)
 #   MLFLOW_URL=http://127.0.0.1:5055 bench/run-load.sh mlflow ingest runs   (another server, same driver)
-# Scenarios: ingest runs seed-search search history. Prints each figure and the server's RSS.
+# Scenarios: ingest runs seed-search search history seed-registry registry-search. Prints each figure and the server's RSS.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 backend="${1:-sqlite}"; shift || true
@@ -48,6 +48,8 @@ for s in "${scenarios[@]}"; do
     seed-search) "$driver" seed-search --url "$url" --clients 8 --runs "${SEARCH_RUNS:-100000}" ;;
     search) "$driver" search --url "$url" --count "${SEARCH_QUERIES:-200}" ;;
     history) "$driver" history --url "$url" --clients 4 --points "${HISTORY_POINTS:-1000000}" ;;
+    seed-registry) "$driver" seed-registry --url "$url" --clients 8 --count "${REGISTRY_MODELS:-10000}" ;;
+    registry-search) "$driver" registry-search --url "$url" --count "${REGISTRY_QUERIES:-200}" ;;
     *) echo "unknown scenario $s" >&2; exit 2 ;;
   esac
   if [ -n "$pid" ]; then echo "  server RSS: $(awk '/VmRSS/{printf "%.0f MB", $2/1024}' /proc/$pid/status)"; fi

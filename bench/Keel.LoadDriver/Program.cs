@@ -7,7 +7,7 @@ using System.Text.Json;
 // HTTP load for the figures in docs/benchmarks.md. It speaks only MLflow's REST protocol, so the
 // same scenario runs against Keel and against MLflow's own server for a side-by-side ratio.
 //   Keel.LoadDriver <scenario> --url http://127.0.0.1:5000 [--clients N] [--count N] [--runs N] [--points N]
-// Scenarios: ingest, runs, seed-search, search, history.
+// Scenarios: ingest, runs, seed-search, search, history, seed-registry, registry-search.
 var options = Options.Parse(args);
 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
 {
@@ -22,7 +22,9 @@ var result = options.Scenario switch
     "seed-search" => await Scenarios.SeedSearchAsync(api, options),
     "search" => await Scenarios.SearchAsync(api, options),
     "history" => await Scenarios.HistoryAsync(api, options),
-    _ => throw new ArgumentException($"unknown scenario '{options.Scenario}': ingest | runs | seed-search | search | history"),
+    "seed-registry" => await RegistryScenarios.SeedAsync(api, options),
+    "registry-search" => await RegistryScenarios.SearchAsync(api, options),
+    _ => throw new ArgumentException($"unknown scenario '{options.Scenario}': ingest | runs | seed-search | search | history | seed-registry | registry-search"),
 };
 Console.WriteLine(result);
 return 0;

@@ -767,6 +767,89 @@ def _():
 
 
 # ----------------------------------------------------------------------------------------------
+# Model registry (reference §3)
+# ----------------------------------------------------------------------------------------------
+REG = f"{PREFIX}-reg"
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from sklearn.linear_model import LinearRegression  # noqa: E402
+
+
+@check("registry.register_model_from_runs_uri")
+def _():
+    exp_id = need("exp_id")
+    X = pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0]})
+    y = np.array([1.0, 3.0, 5.0, 7.0])
+    with mlflow.start_run(experiment_id=exp_id, run_name="registry-run") as run:
+        mlflow.sklearn.log_model(LinearRegression().fit(X, y), "model", registered_model_name=REG)
+    STATE["reg_run"] = run.info.run_id
+    mv = client.get_model_version(REG, "1")
+    eq(mv.status, "READY", "status")
+    eq(mv.current_stage, "None", "stage")
+    eq(mv.run_id, run.info.run_id, "run_id")
+    mv2 = mlflow.register_model(f"runs:/{run.info.run_id}/model", REG)
+    eq(mv2.version, "2", "second version")
+    rm = client.get_registered_model(REG)
+    eq([v.version for v in rm.latest_versions], ["2"], "latest_versions")
+
+
+@check("registry.aliases_and_models_uri_load")
+def _():
+    need("reg_run")
+    client.set_registered_model_alias(REG, "champion", "1")
+    eq(client.get_model_version_by_alias(REG, "champion").version, "1", "alias")
+    eq(client.get_registered_model(REG).aliases, {"champion": "1"}, "model aliases")
+    m = mlflow.pyfunc.load_model(f"models:/{REG}@champion")
+    assert abs(float(m.predict(pd.DataFrame({"x": [10.0]}))[0]) - 21.0) < 1e-6
+    client.delete_registered_model_alias(REG, "champion")
+    raises("INVALID_PARAMETER_VALUE", client.get_model_version_by_alias, REG, "champion")
+    raises("INVALID_PARAMETER_VALUE", client.set_registered_model_alias, REG, "v1", "1")
+
+
+@check("registry.stages_and_latest")
+def _():
+    need("reg_run")
+    client.transition_model_version_stage(REG, "1", "Production")
+    client.transition_model_version_stage(REG, "2", "production", archive_existing_versions=True)
+    eq(client.get_model_version(REG, "1").current_stage, "Archived", "archived")
+    eq([(v.version, v.current_stage) for v in client.get_latest_versions(REG, ["Production"])], [("2", "Production")], "latest prod")
+    m = mlflow.pyfunc.load_model(f"models:/{REG}/Production")
+    assert m is not None
+    raises("INVALID_PARAMETER_VALUE", client.transition_model_version_stage, REG, "1", "Gold")
+
+
+@check("registry.search_and_tags")
+def _():
+    need("reg_run")
+    client.set_registered_model_tag(REG, "team", "probe")
+    client.set_model_version_tag(REG, "1", "quality", "good")
+    client.update_registered_model(REG, description="probe model")
+    found = client.search_registered_models(filter_string=f"name = '{REG}'")
+    eq([m.name for m in found], [REG], "search by name")
+    eq(found[0].description, "probe model", "description")
+    eq(found[0].tags, {"team": "probe"}, "tags")
+    versions = client.search_model_versions(f"name = '{REG}'")
+    eq([v.version for v in versions], ["2", "1"], "versions default order")
+    eq([v.version for v in client.search_model_versions(f"name = '{REG}' and tag.quality = 'good'")], ["1"], "tag filter")
+    page = client.search_registered_models(filter_string=f"name LIKE '{PREFIX}%'", max_results=1)
+    eq(len(page), 1, "page size")
+
+
+@check("registry.rename_delete_version_and_model")
+def _():
+    need("reg_run")
+    renamed = REG + "-renamed"
+    client.rename_registered_model(REG, renamed)
+    eq(client.get_model_version(renamed, "2").name, renamed, "renamed version")
+    client.delete_model_version(renamed, "1")
+    raises("RESOURCE_DOES_NOT_EXIST", client.get_model_version, renamed, "1")
+    client.create_model_version(renamed, f"runs:/{need('reg_run')}/model", need("reg_run"))
+    eq(client.get_model_version(renamed, "3").version, "3", "numbers never reused")
+    client.delete_registered_model(renamed)
+    raises("RESOURCE_DOES_NOT_EXIST", client.get_registered_model, renamed)
+
+
+# ----------------------------------------------------------------------------------------------
 shutil.rmtree(TMP, ignore_errors=True)
 if mlflow.active_run():
     mlflow.end_run()

@@ -46,7 +46,9 @@ internal sealed partial class SqlRegistryStore
     }
 
     /// <summary>Adds tags and aliases to version rows, keeping their order.</summary>
-    private static async Task<List<ModelVersion>> AttachAsync(DbConnection c, DbTransaction? tx, IReadOnlyList<VersionRow> rows, CancellationToken ct)
+    private static async Task<List<ModelVersion>> AttachAsync(
+        DbConnection c, DbTransaction? tx, IReadOnlyList<VersionRow> rows, CancellationToken ct,
+        Dictionary<string, List<RegisteredModelAlias>>? knownAliases = null)
     {
         if (rows.Count == 0)
         {
@@ -75,7 +77,7 @@ internal sealed partial class SqlRegistryStore
             }
         }
 
-        var aliases = await LoadAliasesAsync(c, tx, names, ct);
+        var aliases = knownAliases ?? await LoadAliasesAsync(c, tx, names, ct);
         return rows.Select(r => r.With(
             tags.TryGetValue((r.Name, r.Version), out var t) ? t : [],
             aliases.TryGetValue(r.Name, out var a) ? a.Where(x => x.Version == r.Version).Select(x => x.Alias).ToList() : [])).ToList();
@@ -105,19 +107,24 @@ internal sealed partial class SqlRegistryStore
     /// their lowest version number (MLflow walks the versions in order and keeps each stage's first slot).
     /// </summary>
     private static async Task<Dictionary<string, List<ModelVersion>>> LoadLatestVersionsAsync(
-        DbConnection c, DbTransaction? tx, IReadOnlyList<string> names, CancellationToken ct)
+        DbConnection c, DbTransaction? tx, IReadOnlyList<string> names, CancellationToken ct,
+        Dictionary<string, List<RegisteredModelAlias>>? knownAliases = null)
     {
         var rows = new List<VersionRow>();
         foreach (var chunk in names.Chunk(500))
         {
             await using var command = c.Command(string.Empty, tx);
+            // One pass over the models' live versions: window functions pick each stage's highest
+            // version and its lowest (the order key), instead of two lookups per version.
             command.CommandText = $"""
-                SELECT {VersionColumns},
-                       (SELECT MIN(f.version) FROM model_versions f WHERE f.name = v.name AND f.current_stage = v.current_stage) AS first_seen
-                FROM model_versions v
-                WHERE v.name IN ({command.AddList("n", chunk)}) AND v.current_stage <> '{Deleted}'
-                  AND v.version = (SELECT MAX(l.version) FROM model_versions l WHERE l.name = v.name AND l.current_stage = v.current_stage)
-                ORDER BY v.name, first_seen
+                SELECT {VersionColumns.Replace("v.", "w.", StringComparison.Ordinal)}
+                FROM (SELECT v.*,
+                             ROW_NUMBER() OVER (PARTITION BY v.name, v.current_stage ORDER BY v.version DESC) AS rank_in_stage,
+                             MIN(v.version) OVER (PARTITION BY v.name, v.current_stage) AS first_seen
+                      FROM model_versions v
+                      WHERE v.name IN ({command.AddList("n", chunk)}) AND v.current_stage <> '{Deleted}') w
+                WHERE w.rank_in_stage = 1
+                ORDER BY w.name, w.first_seen
                 """;
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
@@ -126,7 +133,7 @@ internal sealed partial class SqlRegistryStore
             }
         }
 
-        var versions = await AttachAsync(c, tx, rows, ct);
+        var versions = await AttachAsync(c, tx, rows, ct, knownAliases);
         var byName = new Dictionary<string, List<ModelVersion>>(StringComparer.Ordinal);
         foreach (var v in versions)
         {
@@ -168,8 +175,8 @@ internal sealed partial class SqlRegistryStore
         }
 
         var found = names.Where(models.ContainsKey).ToList();
-        var latest = await LoadLatestVersionsAsync(c, tx, found, ct);
         var aliases = await LoadAliasesAsync(c, tx, found, ct);
+        var latest = await LoadLatestVersionsAsync(c, tx, found, ct, aliases);
         return found.Select(n => new RegisteredModel(
             n,
             models[n].Created,

@@ -1,0 +1,119 @@
+using Keel.Core.Errors;
+using Keel.Serving.Internal;
+using Keel.Serving.Models;
+using Keel.Serving.Tabular;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace Keel.Serving.Predictors;
+
+/// <summary>
+/// Runs an <c>onnx</c>-flavor model with ONNX Runtime: one <see cref="InferenceSession"/> per model,
+/// whose <c>Run</c> is thread-safe, so <see cref="Predict"/> is too. How table columns become the
+/// graph's inputs is described in OnnxPredictor.Inputs.cs.
+/// </summary>
+internal sealed partial class OnnxPredictor : IPredictor
+{
+    private readonly InferenceSession _session;
+    private readonly SessionOptions _sessionOptions;
+    private readonly OnnxInput[] _inputs;
+    private readonly string[] _outputNames;
+
+    private OnnxPredictor(InferenceSession session, SessionOptions sessionOptions, ModelManifest manifest)
+    {
+        _session = session;
+        _sessionOptions = sessionOptions;
+        Manifest = manifest;
+        Signature = manifest.Signature is { Inputs: not null } signature ? signature : OnnxGraph.Signature(session);
+        _inputs = [.. session.InputNames.Select(name => new OnnxInput(name, session.InputMetadata[name]))];
+        _outputNames = [.. session.OutputNames];
+    }
+
+    public string Flavor => ModelFlavors.Onnx;
+
+    public ModelManifest Manifest { get; }
+
+    public ModelSignature Signature { get; }
+
+    public static OnnxPredictor Load(string modelDirectory, ModelManifest manifest, ModelLoadOptions options)
+    {
+        var data = manifest.GetFlavorString(ModelFlavors.Onnx, "data") ?? "model.onnx";
+        var path = ModelFiles.Resolve(modelDirectory, data, "flavors.onnx.data");
+        var sessionOptions = new SessionOptions();
+        try
+        {
+            if (options.OnnxIntraOpThreads is { } threads)
+            {
+                sessionOptions.IntraOpNumThreads = threads;
+            }
+
+            return new OnnxPredictor(new InferenceSession(path, sessionOptions), sessionOptions, manifest);
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            sessionOptions.Dispose();
+            throw KeelException.Invalid($"ONNX Runtime cannot load '{data}': {ex.Message}");
+        }
+        catch
+        {
+            sessionOptions.Dispose();
+            throw;
+        }
+    }
+
+    public PredictionResult Predict(Table input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var feeds = BindInputs(input);
+        try
+        {
+            using var runOptions = new RunOptions();
+            using var results = _session.Run(runOptions, feeds, _outputNames);
+            return new PredictionResult(_outputNames.Zip(results, ToTensor));
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            throw new KeelException(ErrorCode.BAD_REQUEST, $"ONNX Runtime failed to run the model: {ex.Message}");
+        }
+        finally
+        {
+            foreach (var value in feeds.Values)
+            {
+                value.Dispose();
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _session.Dispose();
+        _sessionOptions.Dispose();
+    }
+
+    /// <summary>A graph input: its element type and dimensions (-1 where dynamic).</summary>
+    private sealed class OnnxInput
+    {
+        public OnnxInput(string name, NodeMetadata metadata)
+        {
+            if (metadata.OnnxValueType != OnnxValueType.ONNX_TYPE_TENSOR)
+            {
+                throw KeelException.Invalid(
+                    $"ONNX input '{name}' is a {metadata.OnnxValueType}; Keel feeds tensors only, so the model cannot take a table.");
+            }
+
+            Name = name;
+            ElementType = metadata.ElementDataType;
+            Dimensions = [.. metadata.Dimensions.Select(d => d > 0 ? d : -1)];
+        }
+
+        public string Name { get; }
+
+        public TensorElementType ElementType { get; }
+
+        public int[] Dimensions { get; }
+
+        public string Dtype => OnnxGraph.NumpyDtype(ElementType);
+
+        public string ShapeText => "[" + string.Join(", ", Dimensions.Select((d, i) => d < 0 ? (i == 0 ? "N" : "?") : d.ToString(System.Globalization.CultureInfo.InvariantCulture))) + "]";
+    }
+}

@@ -1,0 +1,8 @@
+namespace Keel.Serving.Tabular;
+
+/// <summary>File formats <see cref="TableReader"/> reads.</summary>
+public enum TableFormat
+{
+    Csv,
+    Parquet,
+}
