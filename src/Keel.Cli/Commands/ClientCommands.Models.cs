@@ -14,6 +14,7 @@ public static partial class ClientCommands
         models.Subcommands.Add(CreateModelsDownloadCommand());
         models.Subcommands.Add(CreateModelsHistoryCommand());
         models.Subcommands.Add(CreateModelsAliasCommand());
+        models.Subcommands.Add(CreateModelsEvaluateCommand());
         return models;
     }
 
@@ -239,6 +240,75 @@ public static partial class ClientCommands
         aliasCommand.Subcommands.Add(set);
         aliasCommand.Subcommands.Add(delete);
         return aliasCommand;
+    }
+
+    private static Command CreateModelsEvaluateCommand()
+    {
+        var command = new Command("evaluate",
+            "Score a labelled CSV or Parquet file with one or more models, print their metrics side by side, and log each model's metrics to a run.");
+        var uris = new Argument<string[]>("MODEL_URI") { Description = "models:/NAME/VERSION, models:/NAME@ALIAS, runs:/RUN_ID/PATH … (several to compare).", Arity = ArgumentArity.OneOrMore };
+        var data = new Option<string>("--data") { Description = "The labelled data (.csv or .parquet).", Required = true };
+        var target = new Option<string>("--target") { Description = "The column with the true labels or values.", Required = true };
+        var run = new Option<string?>("--run") { Description = "Log to this run (one model only); default: a new run per model." };
+        var experiment = new Option<string?>("--experiment") { Description = "The experiment (name or id) of the new runs; default: Default." };
+        var task = new Option<string>("--task") { Description = "auto, classification or regression.", DefaultValueFactory = _ => "auto" };
+        task.AcceptOnlyFromAmong("auto", "classification", "regression");
+        command.Arguments.Add(uris);
+        command.Options.Add(data);
+        command.Options.Add(target);
+        command.Options.Add(run);
+        command.Options.Add(experiment);
+        command.Options.Add(task);
+        SetClientAction(command, new CommonOptions(), async (parseResult, client, output, cancellationToken) =>
+        {
+            var models = parseResult.GetValue(uris)!;
+            var runId = parseResult.GetValue(run);
+            if (runId is not null && models.Length > 1)
+            {
+                await parseResult.InvocationConfiguration.Error.WriteLineAsync("error: --run takes one model: each model's metrics would overwrite the others'.");
+                return 1;
+            }
+
+            var experimentId = parseResult.GetValue(experiment) is { } e ? (await ResolveExperimentAsync(client, e, cancellationToken)).ExperimentId : null;
+            var evaluations = new List<Keel.Client.Models.ModelEvaluation>();
+            foreach (var uri in models)
+            {
+                evaluations.Add(await client.EvaluateModelAsync(uri, parseResult.GetValue(data)!, parseResult.GetValue(target)!, new Keel.Client.Models.EvaluateOptions
+                {
+                    RunId = runId,
+                    ExperimentId = experimentId,
+                    Task = Enum.Parse<Keel.Client.Models.EvaluationTask>(parseResult.GetValue(task)!, ignoreCase: true),
+                }, cancellationToken));
+            }
+
+            if (output.Json)
+            {
+                await output.WriteJsonAsync(evaluations, cancellationToken);
+                return 0;
+            }
+
+            var table = CliOutput.NewTable(["metric", .. evaluations.Select(ev => ev.ModelUri)]);
+            foreach (var metric in evaluations.SelectMany(ev => ev.Metrics.Keys).Distinct(StringComparer.Ordinal))
+            {
+                CliOutput.AddRow(table, [metric, .. evaluations.Select(ev => ev.Metrics.TryGetValue(metric, out var v) ? CliOutput.Number(v) : "")]);
+            }
+
+            CliOutput.AddRow(table, ["run", .. evaluations.Select(ev => ev.RunId)]);
+            output.Write(table);
+            foreach (var ev in evaluations.Where(ev => ev.ConfusionMatrix is not null))
+            {
+                var matrix = CliOutput.NewTable([$"{ev.ModelUri}: true \\ predicted", .. ev.Classes!]);
+                for (var i = 0; i < ev.Classes!.Count; i++)
+                {
+                    CliOutput.AddRow(matrix, [ev.Classes[i], .. ev.ConfusionMatrix![i].Select(n => n.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
+                }
+
+                output.Write(matrix);
+            }
+
+            return 0;
+        });
+        return command;
     }
 
     private static Spectre.Console.Table VersionsTable(IEnumerable<ModelVersion> versions)

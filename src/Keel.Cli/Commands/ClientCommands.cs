@@ -83,6 +83,17 @@ public static partial class ClientCommands
                 await stderr.WriteLineAsync($"error: {ex.ErrorCode}: {ex.Message}");
                 return 1;
             }
+            catch (Keel.Core.Errors.KeelException ex)
+            {
+                // Raised in process: a model Keel cannot run, a data file that does not fit the model.
+                await stderr.WriteLineAsync($"error: {ex.Code}: {ex.Message}");
+                return 1;
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or NotSupportedException)
+            {
+                await stderr.WriteLineAsync($"error: {ex.Message}");
+                return 1;
+            }
             catch (HttpRequestException ex)
             {
                 await stderr.WriteLineAsync($"error: cannot reach the tracking server at {uri}: {ex.Message}");

@@ -101,3 +101,5 @@ internal sealed record SetRegistryTagRequest(string Name, string? Version, strin
 internal sealed record AliasHistoryResponse(List<RegistryChangeDto>? History);
 
 internal sealed record LatestVersionsRequest(string Name, string[] Stages);
+
+internal sealed record LogModelRequest(string RunId, string ModelJson);

@@ -214,4 +214,5 @@ internal sealed class LenientStringConverter : JsonConverter<string>
 [JsonSerializable(typeof(SetRegistryTagRequest))]
 [JsonSerializable(typeof(AliasHistoryResponse))]
 [JsonSerializable(typeof(LatestVersionsRequest))]
+[JsonSerializable(typeof(LogModelRequest))]
 internal sealed partial class WireJson : JsonSerializerContext;

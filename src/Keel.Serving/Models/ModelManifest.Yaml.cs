@@ -88,7 +88,15 @@ public sealed partial class ModelManifest
     }
 
     /// <summary>The MLmodel YAML text: MLflow's keys, sorted as PyYAML sorts them, unknown keys kept.</summary>
-    public string ToYaml()
+    public string ToYaml() => YamlValues.Write(YamlValues.ToMapping(ToMap()));
+
+    /// <summary>
+    /// The manifest as MLflow's <c>Model.to_json()</c>: what <c>runs/log-model</c> takes as
+    /// <c>model_json</c> and keeps in the run's <c>mlflow.log-model.history</c> tag.
+    /// </summary>
+    public string ToJson() => System.Text.Json.JsonSerializer.Serialize(ToMap());
+
+    private Dictionary<string, object?> ToMap()
     {
         var map = new Dictionary<string, object?>(AdditionalFields, StringComparer.Ordinal);
         SetIfPresent(map, "artifact_path", ArtifactPath);
@@ -120,7 +128,7 @@ public sealed partial class ModelManifest
             map["saved_input_example_info"] = example;
         }
 
-        return YamlValues.Write(YamlValues.ToMapping(map));
+        return map;
     }
 
     private static ModelSignature ReadSignature(Dictionary<string, object?> map)
