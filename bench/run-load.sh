@@ -48,8 +48,8 @@ for s in "${scenarios[@]}"; do
     seed-search) "$driver" seed-search --url "$url" --clients 8 --runs "${SEARCH_RUNS:-100000}" ;;
     search) "$driver" search --url "$url" --count "${SEARCH_QUERIES:-200}" ;;
     history) "$driver" history --url "$url" --clients 4 --points "${HISTORY_POINTS:-1000000}" ;;
-    seed-registry) "$driver" seed-registry --url "$url" --clients 8 --count "${REGISTRY_MODELS:-10000}" ;;
-    registry-search) "$driver" registry-search --url "$url" --count "${REGISTRY_QUERIES:-200}" ;;
+    seed-registry) "$driver" seed-registry --url "$url" --clients 8 --models "${REGISTRY_MODELS:-10000}" ;;
+    registry-search) "$driver" registry-search --url "$url" --count "${REGISTRY_QUERIES:-200}" --models "${REGISTRY_MODELS:-10000}" ;;
     *) echo "unknown scenario $s" >&2; exit 2 ;;
   esac
   if [ -n "$pid" ]; then echo "  server RSS: $(awk '/VmRSS/{printf "%.0f MB", $2/1024}' /proc/$pid/status)"; fi

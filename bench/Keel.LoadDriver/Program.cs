@@ -6,7 +6,7 @@ using System.Text.Json;
 
 // HTTP load for the figures in docs/benchmarks.md. It speaks only MLflow's REST protocol, so the
 // same scenario runs against Keel and against MLflow's own server for a side-by-side ratio.
-//   Keel.LoadDriver <scenario> --url http://127.0.0.1:5000 [--clients N] [--count N] [--runs N] [--points N]
+//   Keel.LoadDriver <scenario> --url http://127.0.0.1:5000 [--clients N] [--count N] [--runs N] [--points N] [--models N]
 // Scenarios: ingest, runs, seed-search, search, history, seed-registry, registry-search.
 var options = Options.Parse(args);
 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
@@ -29,7 +29,7 @@ var result = options.Scenario switch
 Console.WriteLine(result);
 return 0;
 
-internal sealed record Options(string Scenario, string Url, int Clients, int Count, int Runs, int Points, string Experiment)
+internal sealed record Options(string Scenario, string Url, int Clients, int Count, int Runs, int Points, string Experiment, int Models)
 {
     public static Options Parse(string[] args)
     {
@@ -41,7 +41,7 @@ internal sealed record Options(string Scenario, string Url, int Clients, int Cou
 
         int Int(string name, int fallback) => int.Parse(Value(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
         return new Options(args.Length > 0 ? args[0] : "", Value("--url", "http://127.0.0.1:5000"), Int("--clients", 4), Int("--count", 200),
-            Int("--runs", 100_000), Int("--points", 1_000_000), Value("--experiment", "bench"));
+            Int("--runs", 100_000), Int("--points", 1_000_000), Value("--experiment", "bench"), Int("--models", 10_000));
     }
 }
 

@@ -3,10 +3,10 @@ using System.Diagnostics;
 /// <summary>The registry figures of docs/benchmarks.md: 10,000 models, 100,000 versions, searched.</summary>
 internal static class RegistryScenarios
 {
-    /// <summary>N models (--count, default 10,000), 10 versions each, a tag on every model and version, an alias on every tenth model.</summary>
+    /// <summary>N models (--models, default 10,000), 10 versions each, a tag on every model and version, an alias on every tenth model.</summary>
     public static async Task<string> SeedAsync(Api api, Options o)
     {
-        var models = o.Count;
+        var models = o.Models;
         var next = -1;
         var watch = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, o.Clients).Select(_ => Task.Run(async () =>
@@ -36,7 +36,7 @@ internal static class RegistryScenarios
         return $"seed-registry: {models:N0} models, {models * 10:N0} versions in {watch.Elapsed.TotalSeconds:F1} s";
     }
 
-    /// <summary>Typical registry searches, each timed over --count queries after 5 warm-up rounds.</summary>
+    /// <summary>Typical registry searches over the seeded corpus (--models), each timed over --count queries after 5 warm-up rounds.</summary>
     public static async Task<string> SearchAsync(Api api, Options o)
     {
         var queries = new (string Name, Func<int, string> Path)[]
@@ -44,8 +44,8 @@ internal static class RegistryScenarios
             ("registered-models/search (first page of 100, by name)", _ => "registered-models/search?max_results=100"),
             ("registered-models/search name LIKE prefix", i => "registered-models/search?max_results=100&filter=" + Uri.EscapeDataString($"name LIKE 'model-{i % 100:D3}%'")),
             ("registered-models/search tags.team =, by last update", i => "registered-models/search?max_results=100&order_by=last_updated_timestamp+DESC&filter=" + Uri.EscapeDataString($"tags.team = 'team-{i % 20}'")),
-            ("model-versions/search name = (10 versions)", i => "model-versions/search?filter=" + Uri.EscapeDataString($"name = 'model-{(i * 37) % 10_000:D5}'")),
-            ("model-versions/search run_id =", i => "model-versions/search?filter=" + Uri.EscapeDataString($"run_id = 'run{(i * 37) % 10_000:D5}{i % 10}'")),
+            ("model-versions/search name = (10 versions)", i => "model-versions/search?filter=" + Uri.EscapeDataString($"name = 'model-{(i * 37) % o.Models:D5}'")),
+            ("model-versions/search run_id =", i => "model-versions/search?filter=" + Uri.EscapeDataString($"run_id = 'run{(i * 37) % o.Models:D5}{i % 10}'")),
             ("model-versions/search (first page of 100, default order)", _ => "model-versions/search?max_results=100"),
             ("model-versions/search tags.quality = 'good' (page of 100)", _ => "model-versions/search?max_results=100&filter=" + Uri.EscapeDataString("tags.quality = 'good'")),
         };

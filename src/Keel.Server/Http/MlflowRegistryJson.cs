@@ -56,13 +56,15 @@ public static class MlflowRegistryJson
         w.WriteNumber("last_updated_timestamp", v.LastUpdatedTimestamp);
         Optional(w, "user_id", v.UserId);
         w.WriteString("current_stage", v.CurrentStage);
-        Optional(w, "description", v.Description);
+        // MLflow's handler stores the request's unset proto strings as "", so its answers carry
+        // description, run_id and run_link as "" rather than leaving them out.
+        w.WriteString("description", v.Description ?? string.Empty);
         w.WriteString("source", v.Source);
-        Optional(w, "run_id", v.RunId);
+        w.WriteString("run_id", v.RunId ?? string.Empty);
         w.WriteString("status", v.Status);
         Optional(w, "status_message", v.StatusMessage);
         MlflowJson.KeyValues(w, "tags", v.Tags);
-        Optional(w, "run_link", v.RunLink);
+        w.WriteString("run_link", v.RunLink ?? string.Empty);
         if (v.Aliases.Count > 0)
         {
             w.WriteStartArray("aliases");

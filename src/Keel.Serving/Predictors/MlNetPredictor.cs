@@ -54,10 +54,28 @@ internal sealed partial class MlNetPredictor : IPredictor
             var model = new MLContext().Model.Load(path, out var inputSchema);
             return new MlNetPredictor(model, inputSchema, manifest);
         }
-        catch (Exception ex) when (ex is InvalidOperationException or FormatException or InvalidDataException or IOException)
+        catch (Exception ex) when (Innermost(ex) is FileNotFoundException { FileName: { } assembly } && assembly.StartsWith("Microsoft.ML", StringComparison.Ordinal))
         {
-            throw KeelException.Invalid($"ML.NET cannot load '{relative}': {ex.Message}");
+            // ML.NET loads each component (trainer) by reflection; one this process lacks surfaces
+            // as a TargetInvocationException around a FileNotFoundException.
+            throw KeelException.Invalid(
+                $"ML.NET cannot load '{relative}': it uses a component from '{assembly.Split(',')[0]}', which this Keel build does not include. Keel runs ML.NET models built with the Microsoft.ML and Microsoft.ML.FastTree trainers; export other models to ONNX (mlContext.Model.ConvertToOnnx) and log them with the onnx flavor.");
         }
+        catch (Exception ex) when (ex is InvalidOperationException or FormatException or InvalidDataException or IOException
+                                       or System.Reflection.TargetInvocationException)
+        {
+            throw KeelException.Invalid($"ML.NET cannot load '{relative}': {Innermost(ex).Message}");
+        }
+    }
+
+    private static Exception Innermost(Exception ex)
+    {
+        while (ex.InnerException is not null)
+        {
+            ex = ex.InnerException;
+        }
+
+        return ex;
     }
 
     public PredictionResult Predict(Table input)

@@ -150,6 +150,36 @@ public sealed class CliTests(SharedKeelServer fixture) : IClassFixture<SharedKee
         Assert.True(File.Exists(target.Combine("MLmodel")));
     }
 
+    [Fact]
+    public async Task Models_evaluate_compares_the_iris_samples_mlnet_versions_in_the_keel_process()
+    {
+        // The keel process has only its own dependencies: this catches an ML.NET trainer assembly
+        // that the sample (and this test assembly) carry but the CLI does not.
+        var name = SharedKeelServer.UniqueName("iris-cli");
+        using var log = new StringWriter();
+        await Keel.Samples.Iris.IrisSample.RunAsync(new Keel.Samples.Iris.IrisOptions { TrackingUri = fixture.BaseUri, ModelName = name }, log);
+        await Keel.Samples.Iris.IrisSample.RunAsync(
+            new Keel.Samples.Iris.IrisOptions { TrackingUri = fixture.BaseUri, ModelName = name, Trees = 20, Leaves = 4 }, log);
+
+        var result = await RunKeelAsync("models", "evaluate", $"models:/{name}@champion", $"models:/{name}@challenger",
+            "--data", RepositoryFiles.Path("samples/Iris/iris.csv"), "--target", "species", "--json");
+
+        Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}\n{result.Stderr}");
+        using var json = JsonDocument.Parse(result.Stdout);
+        var evaluations = json.RootElement.EnumerateArray().ToList();
+        Assert.Equal(2, evaluations.Count);
+        foreach (var evaluation in evaluations)
+        {
+            Assert.Equal("classification", evaluation.GetProperty("task").GetString(), ignoreCase: true);
+            Assert.InRange(evaluation.GetProperty("metrics").GetProperty("accuracy").GetDouble(), 0.9, 1.0);
+            Assert.Equal(150, evaluation.GetProperty("confusion_matrix").EnumerateArray().SelectMany(r => r.EnumerateArray()).Sum(c => c.GetInt64()));
+        }
+
+        using var client = new KeelClient(fixture.BaseUri);
+        var run = await client.GetRunAsync(evaluations[1].GetProperty("run_id").GetString()!);
+        Assert.Equal($"models:/{name}@challenger", run.Data.Tags["keel.evaluation.model_uri"]);
+    }
+
     private async Task<(int ExitCode, string Stdout, string Stderr)> RunKeelAsync(params string[] args)
     {
         var info = new ProcessStartInfo("bash")
