@@ -75,6 +75,8 @@ public sealed class KeelModel : IDisposable
     internal static async Task<KeelModel> LoadCoreAsync(string modelUri, KeelClient client, KeelModelOptions? options, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(modelUri);
+        // The runtime's one-time start-up runs beside the HTTP calls instead of after them.
+        var warmUp = Task.Run(ModelLoader.WarmUp, cancellationToken);
         var artifactUri = await client.ResolveModelArtifactUriAsync(modelUri, cancellationToken);
         var cache = new ModelCache(options?.CacheDirectory ?? ModelCache.DefaultDirectory());
         var files = await client.ListModelFilesAsync(artifactUri, cancellationToken);
@@ -86,6 +88,7 @@ public sealed class KeelModel : IDisposable
 
         var (folder, hash) = cache.TryGet(artifactUri, files)
             ?? await cache.AddAsync(artifactUri, files, (target, token) => client.DownloadModelAsync(artifactUri, target, token), cancellationToken);
+        await warmUp;
         return new KeelModel(modelUri, artifactUri, folder, hash, ModelLoader.Load(folder));
     }
 

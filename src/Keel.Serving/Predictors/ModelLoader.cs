@@ -42,6 +42,17 @@ public static class ModelLoader
         throw UnsupportedFlavors(manifest);
     }
 
+    /// <summary>
+    /// Starts what every first load pays once per process — ONNX Runtime's native environment and
+    /// the MLmodel reader — so a caller can overlap it with downloading the model's files.
+    /// </summary>
+    public static void WarmUp()
+    {
+        _ = Microsoft.ML.OnnxRuntime.OrtEnv.Instance();
+        _ = ModelManifest.Parse(
+            "artifact_path: model\nflavors:\n  onnx:\n    data: model.onnx\nsignature:\n  inputs: '[{\"type\": \"tensor\", \"tensor-spec\": {\"dtype\": \"float32\", \"shape\": [-1, 1]}}]'\n");
+    }
+
     /// <summary>Whether <see cref="Load(string, ModelLoadOptions?)"/> can run a model with this manifest.</summary>
     public static bool CanLoad(ModelManifest manifest) => ModelFlavors.Native.Any(manifest.HasFlavor);
 
