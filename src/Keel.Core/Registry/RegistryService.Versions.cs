@@ -84,12 +84,11 @@ public sealed partial class RegistryService
     public Task<Page<ModelVersion>> SearchModelVersionsAsync(
         string? filter, IReadOnlyList<string> orderBy, long? maxResults, string? pageToken, CancellationToken ct)
     {
-        var max = RegistryValidator.MaxResults(maxResults, Limits.DefaultModelVersionsPerPage, Limits.MaxModelVersionsPerPage);
-        var query = new RegistryQuery(
+        var query = Query(
             SearchFilterParser.ParseModelVersionFilter(filter),
             SearchFilterParser.ParseModelVersionOrderBy(orderBy),
-            max,
-            string.IsNullOrEmpty(pageToken) ? null : pageToken);
+            RegistryValidator.MaxResults(maxResults, Limits.DefaultModelVersionsPerPage, Limits.MaxModelVersionsPerPage),
+            pageToken);
         return store.SearchModelVersionsAsync(query, ct);
     }
 

@@ -71,12 +71,11 @@ public sealed partial class RegistryService(IRegistryStore store, ITrackingStore
     public Task<Page<RegisteredModel>> SearchRegisteredModelsAsync(
         string? filter, IReadOnlyList<string> orderBy, long? maxResults, string? pageToken, CancellationToken ct)
     {
-        var max = RegistryValidator.MaxResults(maxResults, Limits.DefaultRegisteredModelsPerPage, Limits.MaxRegisteredModelsPerPage);
-        var query = new RegistryQuery(
+        var query = Query(
             SearchFilterParser.ParseRegisteredModelFilter(filter),
             SearchFilterParser.ParseRegisteredModelOrderBy(orderBy),
-            max,
-            string.IsNullOrEmpty(pageToken) ? null : pageToken);
+            RegistryValidator.MaxResults(maxResults, Limits.DefaultRegisteredModelsPerPage, Limits.MaxRegisteredModelsPerPage),
+            pageToken);
         return store.SearchRegisteredModelsAsync(query, ct);
     }
 
@@ -161,6 +160,9 @@ public sealed partial class RegistryService(IRegistryStore store, ITrackingStore
             ? history
             : history.Where(h => h.Kind == RegistryChangeKind.Alias && string.Equals(h.Key, alias, StringComparison.Ordinal)).ToList();
     }
+
+    private static RegistryQuery Query(IReadOnlyList<Comparison> filter, IReadOnlyList<OrderBy> orderBy, int maxResults, string? pageToken) =>
+        new(filter, orderBy, maxResults, string.IsNullOrEmpty(pageToken) ? null : pageToken);
 
     private static IReadOnlyList<KeyValue> Distinct(IReadOnlyList<KeyValue> tags)
     {

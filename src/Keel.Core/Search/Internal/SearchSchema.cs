@@ -267,50 +267,40 @@ internal static class SearchSchemas
         ["tags"] = EntityKind.Tag,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
-    public static readonly SearchSchema RegisteredModels = new()
-    {
-        Prefixes = RegistryPrefixes,
-        PrefixNames = ["attribute", "tag", "tags"],
-        Kinds = new Dictionary<EntityKind, KindRule>
-        {
-            [EntityKind.Tag] = KindRule.Open(EntityKind.Tag, "tag", StringKey, orderable: false),
-            [EntityKind.Attribute] = KindRule.Closed(
-                EntityKind.Attribute,
-                "attribute",
-                [(["name"], "name", StringKey)],
-                // `timestamp` and `last_updated_timestamp` both sort by the last update (MLflow's SQL store).
-                [
-                    (["name"], "name"),
-                    (["timestamp", "last_updated_timestamp"], "last_updated_timestamp"),
-                ]),
-        }.ToFrozenDictionary(),
-        RejectDuplicateOrderKeys = true,
-    };
+    public static readonly SearchSchema RegisteredModels = Registry(
+        [(["name"], "name", StringKey)],
+        // `timestamp` and `last_updated_timestamp` both sort by the last update (MLflow's SQL store).
+        [
+            (["name"], "name"),
+            (["timestamp", "last_updated_timestamp"], "last_updated_timestamp"),
+        ]);
 
-    public static readonly SearchSchema ModelVersions = new()
-    {
-        Prefixes = RegistryPrefixes,
-        PrefixNames = ["attribute", "tag", "tags"],
-        Kinds = new Dictionary<EntityKind, KindRule>
+    public static readonly SearchSchema ModelVersions = Registry(
+        [
+            (["name"], "name", StringKey),
+            // NOT IN is not supported for versions; IN keeps lowercase values only, as for runs.
+            (["run_id"], "run_id", new KeyRule(ValueKind.String, [.. StringComparators, Comparator.In], ListValues.LowercaseOnly)),
+            (["source_path"], "source_path", StringKey),
+            (["version_number"], "version_number", NumberKey),
+        ],
+        [
+            (["name"], "name"),
+            (["version_number"], "version_number"),
+            (["creation_timestamp"], "creation_timestamp"),
+            (["last_updated_timestamp"], "last_updated_timestamp"),
+        ]);
+
+    /// <summary>A registry entity: its attributes, and tags that are filterable but not orderable.</summary>
+    private static SearchSchema Registry(
+        IEnumerable<(string[] Names, string Canonical, KeyRule Rule)> attributes, IEnumerable<(string[] Names, string Canonical)> orderKeys) => new()
         {
-            [EntityKind.Tag] = KindRule.Open(EntityKind.Tag, "tag", StringKey, orderable: false),
-            [EntityKind.Attribute] = KindRule.Closed(
-                EntityKind.Attribute,
-                "attribute",
-                [
-                    (["name"], "name", StringKey),
-                    // NOT IN is not supported for versions; IN keeps lowercase values only, as for runs.
-                    (["run_id"], "run_id", new KeyRule(ValueKind.String, [.. StringComparators, Comparator.In], ListValues.LowercaseOnly)),
-                    (["source_path"], "source_path", StringKey),
-                    (["version_number"], "version_number", NumberKey),
-                ],
-                [
-                    (["name"], "name"),
-                    (["version_number"], "version_number"),
-                    (["creation_timestamp"], "creation_timestamp"),
-                    (["last_updated_timestamp"], "last_updated_timestamp"),
-                ]),
-        }.ToFrozenDictionary(),
-        RejectDuplicateOrderKeys = true,
-    };
+            Prefixes = RegistryPrefixes,
+            PrefixNames = ["attribute", "tag", "tags"],
+            Kinds = new Dictionary<EntityKind, KindRule>
+            {
+                [EntityKind.Tag] = KindRule.Open(EntityKind.Tag, "tag", StringKey, orderable: false),
+                [EntityKind.Attribute] = KindRule.Closed(EntityKind.Attribute, "attribute", attributes, orderKeys),
+            }.ToFrozenDictionary(),
+            RejectDuplicateOrderKeys = true,
+        };
 }
