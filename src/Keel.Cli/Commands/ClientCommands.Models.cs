@@ -56,7 +56,7 @@ public static partial class ClientCommands
 
     private static Command CreateModelsShowCommand()
     {
-        var command = new Command("show", "Show a registered model, or one version of it (NAME, NAME/VERSION, models:/NAME@ALIAS …).");
+        var command = new Command("show", "Show a registered model (NAME), or one version of it (models:/NAME/VERSION, models:/NAME@ALIAS, models:/NAME/STAGE).");
         var model = new Argument<string>("MODEL") { Description = "A name, or a models:/ URI naming one version." };
         command.Arguments.Add(model);
         SetClientAction(command, new CommonOptions(), async (parseResult, client, output, cancellationToken) =>
