@@ -213,6 +213,29 @@ public sealed class KeelRun : IAsyncDisposable
     public Task LogArtifactsAsync(string localDirectory, string? artifactPath = null, CancellationToken cancellationToken = default) =>
         _client.LogArtifactsCoreAsync(_artifactRoot.Value, localDirectory, artifactPath, cancellationToken);
 
+    /// <summary>Logs a trained ML.NET model to this run, as <see cref="KeelClient.LogModelAsync"/> does.</summary>
+    /// <param name="mlContext">The context the model was trained with.</param>
+    /// <param name="model">The trained transformer.</param>
+    /// <param name="inputSchema">The schema of the data the model takes.</param>
+    /// <param name="artifactPath">The model folder inside the run's artifacts.</param>
+    /// <param name="options">Registration, input example, label column, metadata.</param>
+    /// <param name="cancellationToken">Cancels the upload.</param>
+    /// <returns>Where the model went, and its registry version when registered.</returns>
+    public Task<Models.LoggedModel> LogModelAsync(
+        Microsoft.ML.MLContext mlContext, Microsoft.ML.ITransformer model, Microsoft.ML.DataViewSchema inputSchema, string artifactPath = "model",
+        Models.LogModelOptions? options = null, CancellationToken cancellationToken = default) =>
+        _client.LogModelAsync(RunId, mlContext, model, inputSchema, artifactPath, options, cancellationToken);
+
+    /// <summary>Logs an ONNX model file to this run, as <see cref="KeelClient.LogOnnxModelAsync"/> does.</summary>
+    /// <param name="onnxFile">The <c>.onnx</c> file.</param>
+    /// <param name="artifactPath">The model folder inside the run's artifacts.</param>
+    /// <param name="options">Registration, input example, metadata.</param>
+    /// <param name="cancellationToken">Cancels the upload.</param>
+    /// <returns>Where the model went, and its registry version when registered.</returns>
+    public Task<Models.LoggedModel> LogOnnxModelAsync(
+        string onnxFile, string artifactPath = "model", Models.LogModelOptions? options = null, CancellationToken cancellationToken = default) =>
+        _client.LogOnnxModelAsync(RunId, onnxFile, artifactPath, options, cancellationToken);
+
     /// <summary>Marks the run failed: disposing the scope will end it <see cref="RunStatus.Failed"/> and throw nothing.</summary>
     public void Fail() => MarkEndStatus(RunStatus.Failed);
 

@@ -102,7 +102,7 @@ public sealed class ModelClientTests(SharedKeelServer fixture) : IClassFixture<S
         await using (var run = await client.StartRunAsync(SharedKeelServer.UniqueName("models")))
         {
             runId = run.RunId;
-            await client.LogOnnxModelAsync(run.RunId, RepositoryFiles.SharedFixture("diabetes_linear.onnx"), "model");
+            await run.LogOnnxModelAsync(RepositoryFiles.SharedFixture("diabetes_linear.onnx"));
         }
 
         var evaluation = await client.EvaluateModelAsync($"runs:/{runId}/model", RepositoryFiles.SharedFixture("diabetes.csv"), "target",
