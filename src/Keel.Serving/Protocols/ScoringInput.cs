@@ -1,0 +1,38 @@
+using System.Text.Json;
+using Keel.Serving.Tabular;
+
+namespace Keel.Serving.Protocols;
+
+/// <summary>An <c>/invocations</c> body: the table to predict and the optional <c>params</c> object's members.</summary>
+public sealed record ScoringInput(Table Table, IReadOnlyDictionary<string, JsonElement>? Params);
+
+/// <summary>The two body formats <c>/invocations</c> takes.</summary>
+public enum ScoringContentType
+{
+    Json,
+    Csv,
+}
+
+/// <summary>
+/// The outcome of <see cref="MlflowScoring.CheckContentType"/>: the body format, or the text/plain
+/// message MLflow answers with status 415.
+/// </summary>
+public sealed record ContentTypeCheck(ScoringContentType? Format, string? Error)
+{
+    public bool IsAccepted => Format is not null;
+
+    public bool IsJson => Format == ScoringContentType.Json;
+
+    public bool IsCsv => Format == ScoringContentType.Csv;
+
+    internal static ContentTypeCheck Accept(ScoringContentType format) => new(format, null);
+
+    internal static ContentTypeCheck Reject(string error) => new(null, error);
+}
+
+/// <summary>An Open Inference Protocol v2 infer request: its id, the table to predict, the outputs it asks for (null: all).</summary>
+public sealed record InferRequest(
+    string? Id,
+    Table Table,
+    IReadOnlyList<string>? RequestedOutputs,
+    IReadOnlyDictionary<string, JsonElement>? Parameters);
