@@ -30,8 +30,13 @@ internal static class ServeCommand
             Description = "The Keel (or MLflow) server that resolves models:/ and runs:/ URIs (default: KEEL_TRACKING_URI, else MLFLOW_TRACKING_URI, else " + KeelClient.DefaultTrackingUri + ").",
         };
         var cache = new Option<string?>("--cache-dir") { Description = "Where downloaded models are kept (default: KEEL_MODEL_CACHE, else the user's local data folder)." };
+        var refresh = new Option<double>("--refresh-seconds")
+        {
+            Description = "How often an alias, stage or latest URI is resolved again; a new version is loaded, then swapped in without dropping requests (default 10).",
+            DefaultValueFactory = _ => 10,
+        };
         var command = new Command("serve", "Serve one model over MLflow's scoring protocol (/invocations) and the Open Inference Protocol v2 (/v2/models/NAME/infer).");
-        foreach (var option in new Option[] { model, host, port, trackingUri, cache })
+        foreach (var option in new Option[] { model, host, port, trackingUri, cache, refresh })
         {
             command.Options.Add(option);
         }
@@ -49,7 +54,14 @@ internal static class ServeCommand
                 return 1;
             }
 
-            await using var app = ServingApp.Build(new ServeOptions { Host = parse.GetValue(host)!, Port = parse.GetValue(port) }, served);
+            var options = new ServeOptions { Host = parse.GetValue(host)!, Port = parse.GetValue(port) };
+            if (Follows(parse.GetValue(model)!))
+            {
+                options.RefreshInterval = TimeSpan.FromSeconds(Math.Max(0.1, parse.GetValue(refresh)));
+                options.Refresh = (current, token) => RefreshAsync(parse.GetValue(model)!, current, parse.GetValue(trackingUri), parse.GetValue(cache), token);
+            }
+
+            await using var app = ServingApp.Build(options, served);
             await app.StartAsync(ct);
             Console.WriteLine($"Keel {KeelEndpointRouteBuilderExtensions.Version} serving {served.Name} version {served.Version} ({served.Predictor.Flavor}, from {served.Source}) on {KeelApp.BoundAddress(app)}");
             Console.WriteLine($"  POST /invocations  ·  POST /v2/models/{served.Name}/infer  ·  GET /ping");
@@ -58,6 +70,24 @@ internal static class ServeCommand
         });
         return command;
     }
+
+    /// <summary>URIs whose target can move: an alias, a stage, or the latest version.</summary>
+    internal static bool Follows(string model) =>
+        ModelReference.IsModelsUri(model) && ModelReference.Parse(model).Kind is not ModelReferenceKind.Version;
+
+    /// <summary>The model <paramref name="model"/> names now, loaded, when it is another version than <paramref name="current"/>.</summary>
+    internal static async Task<ServedModel?> RefreshAsync(string model, ServedModel current, string? trackingUri, string? cacheDir, CancellationToken ct)
+    {
+        using var client = Client(trackingUri);
+        var resolved = await client.ResolveModelVersionAsync(model, ct);
+        return string.Equals(resolved.Version, current.Version, StringComparison.Ordinal) && string.Equals(resolved.Name, current.Name, StringComparison.Ordinal)
+            ? null
+            : await LoadAsync(model, trackingUri, cacheDir, ct);
+    }
+
+    private static KeelClient Client(string? trackingUri) => trackingUri is { Length: > 0 }
+        ? new KeelClient(KeelClient.ParseTrackingUri(trackingUri, "--tracking-uri"))
+        : KeelClient.FromEnvironment();
 
     /// <summary>A local folder loads directly; anything else resolves through the tracking server.</summary>
     internal static async Task<ServedModel> LoadAsync(string model, string? trackingUri, string? cacheDir, CancellationToken ct)
@@ -69,9 +99,7 @@ internal static class ServeCommand
             return new ServedModel(Path.GetFileName(folder.TrimEnd(Path.DirectorySeparatorChar)), "local", folder, predictor, predictor);
         }
 
-        using var client = trackingUri is { Length: > 0 }
-            ? new KeelClient(KeelClient.ParseTrackingUri(trackingUri, "--tracking-uri"))
-            : KeelClient.FromEnvironment();
+        using var client = Client(trackingUri);
         var (name, version, load) = (model, "1", model);
         if (ModelReference.IsModelsUri(model))
         {

@@ -23,4 +23,12 @@ public sealed class ServeOptions
 
     /// <summary>Largest request body in MiB.</summary>
     public int MaxRequestMb { get; set; } = 64;
+
+    /// <summary>
+    /// Called every <see cref="RefreshInterval"/> with the current model: returns a newly loaded
+    /// model to serve instead (e.g. the alias moved), or null to keep the current one.
+    /// </summary>
+    public Func<ServedModel, CancellationToken, Task<ServedModel?>>? Refresh { get; set; }
+
+    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(10);
 }

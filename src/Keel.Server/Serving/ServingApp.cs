@@ -41,11 +41,14 @@ public static class ServingApp
                 throw KeelException.Invalid($"Invalid --host '{options.Host}': give an IP address such as 127.0.0.1 or 0.0.0.0, or localhost.");
             }
         });
-        builder.Services.AddSingleton(model);
+        var host = new ModelHost(model);
+        builder.Services.AddSingleton(host);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddHostedService<ModelRefresher>();
         configure?.Invoke(builder);
 
         var app = builder.Build();
-        app.Lifetime.ApplicationStopped.Register(model.Dispose);
+        app.Lifetime.ApplicationStopped.Register(host.Dispose);
         app.UseKeelErrors();
         app.MapServingEndpoints();
         return app;

@@ -41,7 +41,8 @@ internal static class ServingEndpoints
 
     private static async Task InvocationsAsync(HttpContext context)
     {
-        var model = context.RequestServices.GetRequiredService<ServedModel>();
+        using var lease = context.RequestServices.GetRequiredService<ModelHost>().Acquire();
+        var model = lease.Model;
         Stamp(context, model);
         var check = MlflowScoring.CheckContentType(context.Request.ContentType);
         if (check.Error is { } unsupported)
@@ -66,24 +67,28 @@ internal static class ServingEndpoints
 
     private static IResult Metadata(HttpContext context, string name, string? version = null)
     {
-        var model = Find(context, name, version);
+        using var lease = context.RequestServices.GetRequiredService<ModelHost>().Acquire();
+        var model = Find(lease.Model, name, version);
         Stamp(context, model);
         return new JsonWriterResult(w => OpenInference.WriteModelMetadata(w, model.Name, [model.Version], Platform(model), model.Predictor.Signature));
     }
 
     private static IResult Ready(HttpContext context, string name, string? version = null)
     {
-        var model = Find(context, name, version);
+        using var lease = context.RequestServices.GetRequiredService<ModelHost>().Acquire();
+        var model = Find(lease.Model, name, version);
         Stamp(context, model);
         return Results.Json(new { name = model.Name, ready = true });
     }
 
     private static async Task<IResult> InferAsync(HttpContext context, string name, string? version = null)
     {
-        var model = Find(context, name, version);
+        using var lease = context.RequestServices.GetRequiredService<ModelHost>().Acquire();
+        var model = Find(lease.Model, name, version);
         var requestId = Stamp(context, model);
         var request = OpenInference.ParseInfer(await ReadBodyAsync(context), model.Predictor.Signature);
         var result = model.Predictor.Predict(request.Table);
+        // The response is written here, inside the lease; the predictions are already computed.
         return new JsonWriterResult(w => OpenInference.WriteInferResponse(w, model.Name, model.Version, request.Id ?? requestId, result, request.RequestedOutputs));
     }
 
@@ -101,9 +106,8 @@ internal static class ServingEndpoints
         return id;
     }
 
-    private static ServedModel Find(HttpContext context, string name, string? version)
+    private static ServedModel Find(ServedModel model, string name, string? version)
     {
-        var model = context.RequestServices.GetRequiredService<ServedModel>();
         if (!string.Equals(model.Name, name, StringComparison.Ordinal) || (version is not null && !string.Equals(model.Version, version, StringComparison.Ordinal)))
         {
             throw KeelException.NotFound(version is null

@@ -222,9 +222,46 @@ public sealed partial class ServingEndpointsTests : IAsyncLifetime
         }
 
         await client.SetRegisteredModelAliasAsync("iris-served", "champion", "1");
-        var served = await Keel.Cli.Commands.ServeCommand.LoadAsync("models:/iris-served@champion", server.BaseUri.ToString(), _folder.Combine("cache"), CancellationToken.None);
+        var uri = "models:/iris-served@champion";
+        var cache = _folder.Combine("cache");
+        var served = await Keel.Cli.Commands.ServeCommand.LoadAsync(uri, server.BaseUri.ToString(), cache, CancellationToken.None);
         Assert.Equal(("iris-served", "1"), (served.Name, served.Version));
-        served.Dispose();
+        var options = new ServeOptions
+        {
+            Port = 0,
+            RefreshInterval = TimeSpan.FromMilliseconds(100),
+            Refresh = (current, ct) => Keel.Cli.Commands.ServeCommand.RefreshAsync(uri, current, server.BaseUri.ToString(), cache, ct),
+        };
+        await using var app = ServingApp.Build(options, served);
+        await app.StartAsync();
+        using var http = new HttpClient { BaseAddress = KeelApp.BoundAddress(app) };
+        var body = JsonSerializer.Serialize(new { inputs = await IrisRowsAsync(1) });
+        async Task<string> VersionAsync()
+        {
+            using var response = await http.PostAsync("/invocations", new StringContent(body, Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return response.Headers.GetValues(ServingEndpoints.ModelVersionHeader).Single();
+        }
+
+        Assert.Equal("1", await VersionAsync());
+
+        // Moving the alias in the registry moves the traffic, with no restart and no failed request.
+        await using (var run = await client.StartRunAsync("serve"))
+        {
+            await run.LogOnnxModelAsync(RepositoryFiles.SharedFixture("iris_forest.onnx"), "model", new LogModelOptions { RegisteredModelName = "iris-served" });
+        }
+
+        await client.SetRegisteredModelAliasAsync("iris-served", "champion", "2");
+        var waited = Stopwatch.StartNew();
+        var seen = "1";
+        while (seen == "1" && waited.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            seen = await VersionAsync();
+        }
+
+        Assert.Equal("2", seen);
+        Assert.True(Keel.Cli.Commands.ServeCommand.Follows(uri));
+        Assert.False(Keel.Cli.Commands.ServeCommand.Follows("models:/iris-served/1"));
     }
 
     [Fact]
