@@ -202,25 +202,10 @@ public sealed partial class KeelClient
     /// <summary>Where a run's artifacts live over HTTP, from its <c>artifact_uri</c> (reference §2.7).</summary>
     internal Uri ResolveArtifactRoot(string artifactUri)
     {
-        const string Proxied = "mlflow-artifacts:";
-        if (artifactUri.StartsWith(Proxied, StringComparison.Ordinal))
+        if (ParseProxied(artifactUri) is var (baseUri, path))
         {
-            var rest = artifactUri[Proxied.Length..];
-            var baseUri = TrackingUri;
-            if (rest.StartsWith("//", StringComparison.Ordinal))
-            {
-                // mlflow-artifacts://host:port/path names another server; keep our scheme.
-                var slash = rest.IndexOf('/', 2);
-                var authority = slash < 0 ? rest[2..] : rest[2..slash];
-                rest = slash < 0 ? "" : rest[slash..];
-                if (authority.Length > 0)
-                {
-                    baseUri = new Uri($"{TrackingUri.Scheme}://{authority}/");
-                }
-            }
-
-            var path = ArtifactPaths.Escape(rest.Trim('/'));
-            return new Uri(baseUri, "api/2.0/mlflow-artifacts/artifacts/" + (path.Length == 0 ? "" : path + "/"));
+            var escaped = ArtifactPaths.Escape(path);
+            return new Uri(baseUri, "api/2.0/mlflow-artifacts/artifacts/" + (escaped.Length == 0 ? "" : escaped + "/"));
         }
 
         if (Uri.TryCreate(artifactUri, UriKind.Absolute, out var http)
@@ -233,6 +218,34 @@ public sealed partial class KeelClient
         throw new NotSupportedException(
             $"Artifact location '{artifactUri}' is not reachable over HTTP. Keel.Client reads and writes artifacts through the " +
             "server's artifact proxy (mlflow-artifacts:/…) or an http(s) location; start the server with artifact proxying.");
+    }
+
+    /// <summary>
+    /// A proxied artifact URI's server and path: `mlflow-artifacts:/path` is on this server,
+    /// `mlflow-artifacts://host:port/path` names another one (reached with our scheme).
+    /// </summary>
+    internal (Uri BaseUri, string Path)? ParseProxied(string artifactUri)
+    {
+        const string Proxied = "mlflow-artifacts:";
+        if (!artifactUri.StartsWith(Proxied, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var rest = artifactUri[Proxied.Length..];
+        var baseUri = TrackingUri;
+        if (rest.StartsWith("//", StringComparison.Ordinal))
+        {
+            var slash = rest.IndexOf('/', 2);
+            var authority = slash < 0 ? rest[2..] : rest[2..slash];
+            rest = slash < 0 ? "" : rest[slash..];
+            if (authority.Length > 0)
+            {
+                baseUri = new Uri($"{TrackingUri.Scheme}://{authority}/");
+            }
+        }
+
+        return (baseUri, rest.Trim('/'));
     }
 
     private async ValueTask<Uri> GetArtifactRootAsync(string runId, CancellationToken cancellationToken)

@@ -52,39 +52,33 @@ public sealed partial class KeelClient
                 $"No files under {artifactUri} (from {modelUri}).", System.Net.HttpStatusCode.NotFound);
         }
 
+        await DownloadModelFilesAsync(artifactUri, files, destinationDirectory, cancellationToken);
+        return files.Select(f => f.Path).Order(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>Downloads already-listed files of a proxied artifact URI, several at a time.</summary>
+    internal async Task DownloadModelFilesAsync(
+        string artifactUri, IReadOnlyList<ArtifactFileInfo> files, string destinationDirectory, CancellationToken cancellationToken)
+    {
         var root = ResolveArtifactRoot(artifactUri);
         var destination = Path.GetFullPath(destinationDirectory);
         await Parallel.ForEachAsync(
             files,
             new ParallelOptions { MaxDegreeOfParallelism = _options.ArtifactParallelism, CancellationToken = cancellationToken },
             async (file, token) => await DownloadFileAsync(root, file.Path, ArtifactPaths.ToLocal(destination, file.Path), token));
-        return files.Select(f => f.Path).Order(StringComparer.Ordinal).ToList();
     }
 
     /// <summary>Every file under a proxied artifact URI, with paths relative to it and sizes.</summary>
     internal async Task<IReadOnlyList<ArtifactFileInfo>> ListModelFilesAsync(string artifactUri, CancellationToken cancellationToken)
     {
-        const string Proxied = "mlflow-artifacts:";
-        if (!artifactUri.StartsWith(Proxied, StringComparison.Ordinal))
-        {
-            throw new NotSupportedException(
-                $"Model location '{artifactUri}' cannot be listed over HTTP: Keel.Client downloads models through the server's artifact proxy (mlflow-artifacts:/…).");
-        }
-
-        var rest = artifactUri[Proxied.Length..];
-        if (rest.StartsWith("//", StringComparison.Ordinal))
-        {
-            var slash = rest.IndexOf('/', 2);
-            rest = slash < 0 ? string.Empty : rest[slash..];
-        }
-
-        var basePath = rest.Trim('/');
+        var (baseUri, basePath) = ParseProxied(artifactUri) ?? throw new NotSupportedException(
+            $"Model location '{artifactUri}' cannot be listed over HTTP: Keel.Client downloads models through the server's artifact proxy (mlflow-artifacts:/…).");
         var files = new List<ArtifactFileInfo>();
         var pending = new Queue<string>([string.Empty]);
         while (pending.TryDequeue(out var relative))
         {
             var path = relative.Length == 0 ? basePath : $"{basePath}/{relative}";
-            var response = await SendAsync(HttpMethod.Get, new Uri(TrackingUri, "api/2.0/mlflow-artifacts/artifacts?" + Query(("path", path))), null,
+            var response = await SendAsync(HttpMethod.Get, new Uri(baseUri, "api/2.0/mlflow-artifacts/artifacts?" + Query(("path", path))), null,
                 WireJson.Default.ListArtifactsResponse, cancellationToken);
             foreach (var entry in response.Files ?? [])
             {

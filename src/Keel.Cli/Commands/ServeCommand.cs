@@ -82,7 +82,15 @@ internal static class ServeCommand
         var resolved = await client.ResolveModelVersionAsync(model, ct);
         return string.Equals(resolved.Version, current.Version, StringComparison.Ordinal) && string.Equals(resolved.Name, current.Name, StringComparison.Ordinal)
             ? null
-            : await LoadAsync(model, trackingUri, cacheDir, ct);
+            : await LoadVersionAsync(client, model, resolved, cacheDir, ct);
+    }
+
+    /// <summary>Loads exactly the resolved version (its files by download URI), so name, version and files agree.</summary>
+    private static async Task<ServedModel> LoadVersionAsync(KeelClient client, string source, Keel.Client.ModelVersion version, string? cacheDir, CancellationToken ct)
+    {
+        var files = await client.GetModelVersionDownloadUriAsync(version.Name, version.Version, ct);
+        var loaded = await client.LoadModelAsync(files, new KeelModelOptions { CacheDirectory = cacheDir }, ct);
+        return new ServedModel(version.Name, version.Version, source, loaded.Predictor, loaded);
     }
 
     private static KeelClient Client(string? trackingUri) => trackingUri is { Length: > 0 }
@@ -100,20 +108,19 @@ internal static class ServeCommand
         }
 
         using var client = Client(trackingUri);
-        var (name, version, load) = (model, "1", model);
         if (ModelReference.IsModelsUri(model))
         {
-            // Load the version the alias or stage names now, so name, version and files agree.
-            var resolved = await client.ResolveModelVersionAsync(model, ct);
-            (name, version, load) = (resolved.Name, resolved.Version, $"models:/{resolved.Name}/{resolved.Version}");
+            return await LoadVersionAsync(client, model, await client.ResolveModelVersionAsync(model, ct), cacheDir, ct);
         }
-        else if (RunReference.IsRunsUri(model))
+
+        var (name, version) = (model, "1");
+        if (RunReference.IsRunsUri(model))
         {
             var run = RunReference.Parse(model);
             (name, version) = (run.Path.Length == 0 ? "model" : run.Path.Replace('/', '-'), run.RunId);
         }
 
-        var loaded = await client.LoadModelAsync(load, new KeelModelOptions { CacheDirectory = cacheDir }, ct);
+        var loaded = await client.LoadModelAsync(model, new KeelModelOptions { CacheDirectory = cacheDir }, ct);
         return new ServedModel(name, version, model, loaded.Predictor, loaded);
     }
 }

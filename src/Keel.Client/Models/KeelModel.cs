@@ -87,7 +87,7 @@ public sealed class KeelModel : IDisposable
         }
 
         var (folder, hash) = cache.TryGet(artifactUri, files)
-            ?? await cache.AddAsync(artifactUri, files, (target, token) => client.DownloadModelAsync(artifactUri, target, token), cancellationToken);
+            ?? await cache.AddAsync(artifactUri, files, (target, token) => client.DownloadModelFilesAsync(artifactUri, files, target, token), cancellationToken);
         await warmUp;
         return new KeelModel(modelUri, artifactUri, folder, hash, ModelLoader.Load(folder));
     }

@@ -20,16 +20,7 @@ public static class KeelApp
     public static WebApplication Build(KeelOptions options, Action<WebApplicationBuilder>? configure = null)
     {
         Validate(options);
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
-        builder.WebHost.UseKestrel(kestrel =>
-        {
-            kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = (long)options.MaxRequestMb * 1024 * 1024;
-            Listen(kestrel, options.Host, options.Port);
-        });
+        var builder = CreateBuilder(options.Host, options.Port, options.MaxRequestMb);
         builder.Services.AddKeelTracking(options);
         configure?.Invoke(builder);
 
@@ -39,6 +30,25 @@ public static class KeelApp
         app.MapKeelMlflow();
         app.MapKeelFallback();
         return app;
+    }
+
+    /// <summary>
+    /// What every Keel process hosts on: a slim builder, warnings-only console logging, 30 s to drain
+    /// on shutdown, Kestrel on one address with a body limit. `keel server` and `keel serve` share it.
+    /// </summary>
+    internal static WebApplicationBuilder CreateBuilder(string host, int port, int maxRequestMb)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        builder.WebHost.UseKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = (long)maxRequestMb * 1024 * 1024;
+            Listen(kestrel, host, port);
+        });
+        return builder;
     }
 
     /// <summary>The address the server listens on once started (port 0 resolved).</summary>

@@ -1,11 +1,6 @@
-using System.Net;
-using Keel.Core.Errors;
 using Keel.Server.Hosting;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace Keel.Server.Serving;
 
@@ -20,27 +15,7 @@ public static class ServingApp
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(model);
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
-        builder.WebHost.UseKestrel(kestrel =>
-        {
-            kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = (long)options.MaxRequestMb * 1024 * 1024;
-            if (string.Equals(options.Host, "localhost", StringComparison.OrdinalIgnoreCase))
-            {
-                kestrel.Listen(IPAddress.Loopback, options.Port);
-            }
-            else if (IPAddress.TryParse(options.Host, out var ip))
-            {
-                kestrel.Listen(ip, options.Port);
-            }
-            else
-            {
-                throw KeelException.Invalid($"Invalid --host '{options.Host}': give an IP address such as 127.0.0.1 or 0.0.0.0, or localhost.");
-            }
-        });
+        var builder = KeelApp.CreateBuilder(options.Host, options.Port, options.MaxRequestMb);
         var host = new ModelHost(model);
         builder.Services.AddSingleton(host);
         builder.Services.AddSingleton(options);

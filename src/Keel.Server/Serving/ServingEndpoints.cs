@@ -56,7 +56,7 @@ internal static class ServingEndpoints
         // The body is read whole first (it is bounded by Kestrel's limit): the CSV reader reads synchronously.
         var body = await ReadBodyAsync(context);
         var input = check.IsCsv
-            ? await MlflowScoring.ParseCsvAsync(new MemoryStream(body, writable: false), model.Predictor.Signature, context.RequestAborted)
+            ? await MlflowScoring.ParseCsvAsync(new MemoryStream(body.Array!, body.Offset, body.Count, writable: false), model.Predictor.Signature, context.RequestAborted)
             : MlflowScoring.ParseJson(body, model.Predictor.Signature);
         var result = model.Predictor.Predict(input.Table);
         context.Response.ContentType = "application/json";
@@ -120,11 +120,12 @@ internal static class ServingEndpoints
 
     private static string Platform(ServedModel model) => model.Predictor.Flavor == "onnx" ? "onnxruntime_onnx" : "mlnet";
 
-    private static async Task<byte[]> ReadBodyAsync(HttpContext context)
+    /// <summary>The whole body (bounded by Kestrel's limit) in one buffer sized from Content-Length, without a second copy.</summary>
+    private static async Task<ArraySegment<byte>> ReadBodyAsync(HttpContext context)
     {
-        using var buffer = new MemoryStream();
+        var buffer = new MemoryStream((int)Math.Clamp(context.Request.ContentLength ?? 0, 0, 1 << 20));
         await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
-        return buffer.ToArray();
+        return buffer.TryGetBuffer(out var body) ? body : buffer.ToArray();
     }
 
     /// <summary>The Open Inference Protocol's error body is `{"error": "..."}`, not MLflow's.</summary>

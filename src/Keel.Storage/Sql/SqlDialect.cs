@@ -21,6 +21,19 @@ internal abstract class SqlDialect
 
     public abstract bool IsUniqueViolation(DbException exception);
 
+    /// <summary>Runs a write whose unique-key violation means "already exists", answered with <paramref name="onDuplicate"/>.</summary>
+    public async Task<T> UniqueAsync<T>(Func<Task<T>> action, Func<Keel.Core.Errors.KeelException> onDuplicate)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (DbException e) when (IsUniqueViolation(e))
+        {
+            throw onDuplicate();
+        }
+    }
+
     /// <summary>
     /// Appends metric points, silently skipping exact duplicates (the primary key). The default is
     /// multi-row INSERTs of <see cref="MetricRowsPerStatement"/> rows: one round trip per chunk.

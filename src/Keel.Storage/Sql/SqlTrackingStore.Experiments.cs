@@ -10,7 +10,7 @@ internal sealed partial class SqlTrackingStore
         "e.experiment_id, e.name, e.artifact_location, e.lifecycle_stage, e.creation_time, e.last_update_time";
 
     public Task<long> CreateExperimentAsync(NewExperiment experiment, Func<long, string> defaultArtifactLocation, CancellationToken ct) =>
-        UniqueAsync(() => executor.WriteAsync(async (c, tx) =>
+        Dialect.UniqueAsync(() => executor.WriteAsync(async (c, tx) =>
         {
             long id;
             await using (var insert = c.Command(
@@ -57,7 +57,7 @@ internal sealed partial class SqlTrackingStore
         }, ct);
 
     public Task RenameExperimentAsync(long experimentId, string newName, long now, CancellationToken ct) =>
-        UniqueAsync(() => executor.WriteAsync(async (c, tx) =>
+        Dialect.UniqueAsync(() => executor.WriteAsync(async (c, tx) =>
         {
             await using var command = c.Command(
                 "UPDATE experiments SET name = @name, last_update_time = @now WHERE experiment_id = @id", tx)

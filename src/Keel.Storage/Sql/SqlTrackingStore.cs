@@ -1,5 +1,4 @@
 using System.Data.Common;
-using Keel.Core.Errors;
 using Keel.Core.Tracking;
 
 namespace Keel.Storage.Sql;
@@ -36,16 +35,4 @@ internal sealed partial class SqlTrackingStore(SqlExecutor executor) : ITracking
 
     private static double ReadMetricValue(DbDataReader reader, int valueOrdinal, int isNanOrdinal) =>
         reader.GetInt64(isNanOrdinal) != 0 ? double.NaN : reader.GetDouble(valueOrdinal);
-
-    private async Task<T> UniqueAsync<T>(Func<Task<T>> action, Func<KeelException> onDuplicate)
-    {
-        try
-        {
-            return await action();
-        }
-        catch (DbException e) when (Dialect.IsUniqueViolation(e))
-        {
-            throw onDuplicate();
-        }
-    }
 }

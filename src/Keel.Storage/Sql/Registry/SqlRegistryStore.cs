@@ -17,7 +17,7 @@ internal sealed partial class SqlRegistryStore(SqlExecutor executor) : IRegistry
 
     public Task<RegisteredModel> CreateRegisteredModelAsync(
         string name, string? description, IReadOnlyList<KeyValue> tags, long now, CancellationToken ct) =>
-        UniqueAsync(() => executor.WriteAsync(async (c, tx) =>
+        Dialect.UniqueAsync(() => executor.WriteAsync(async (c, tx) =>
         {
             await using (var insert = c.Command(
                 "INSERT INTO registered_models (name, creation_time, last_updated_time, description) VALUES (@n, @now, @now, @d)", tx)
@@ -38,7 +38,7 @@ internal sealed partial class SqlRegistryStore(SqlExecutor executor) : IRegistry
         executor.ReadAsync(async c => (await LoadModelsAsync(c, null, [name], ct)).FirstOrDefault(), ct);
 
     public Task<bool> RenameRegisteredModelAsync(string name, string newName, long now, CancellationToken ct) =>
-        UniqueAsync(() => executor.WriteAsync(async (c, tx) =>
+        Dialect.UniqueAsync(() => executor.WriteAsync(async (c, tx) =>
         {
             if (await ExecuteAsync(c, tx, "UPDATE registered_models SET name = @new, last_updated_time = @now WHERE name = @n", ct,
                 ("@new", newName), ("@now", now), ("@n", name)) == 0)
@@ -236,16 +236,4 @@ internal sealed partial class SqlRegistryStore(SqlExecutor executor) : IRegistry
             : ExecuteAsync(c, tx,
                 $"INSERT INTO {table} (name, version, key, value) VALUES (@n, @ver, @k, @val) ON CONFLICT (name, version, key) DO UPDATE SET value = excluded.value",
                 ct, ("@n", name), ("@ver", version.Value), ("@k", tag.Key), ("@val", tag.Value));
-
-    private async Task<T> UniqueAsync<T>(Func<Task<T>> action, Func<KeelException> onDuplicate)
-    {
-        try
-        {
-            return await action();
-        }
-        catch (DbException e) when (Dialect.IsUniqueViolation(e))
-        {
-            throw onDuplicate();
-        }
-    }
 }
