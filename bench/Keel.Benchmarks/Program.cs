@@ -2,6 +2,9 @@ using System.Diagnostics;
 using BenchmarkDotNet.Running;
 using Keel.Client;
 using Keel.Serving.Tabular;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Logging;
 
 // `first-load URL MODEL_URI CSV CACHE_DIR`: a KeelModel load and first prediction in this fresh
 // process (JIT, HTTP stack and ONNX Runtime start-up included: what a user's program sees), then a
@@ -35,6 +38,25 @@ if (args is ["log-onnx", var server, var onnx, var name, var alias])
     var logged = await client.LogOnnxModelAsync(run.RunId, onnx, "model", new Keel.Client.Models.LogModelOptions { RegisteredModelName = name });
     await client.SetRegisteredModelAliasAsync(name, alias, logged.RegisteredVersion!.Version);
     Console.WriteLine($"models:/{name}@{alias} → version {logged.RegisteredVersion.Version}");
+    return;
+}
+
+// `bare PORT`: the comparison endpoint of the serving goal — a bare ASP.NET Core app (the same slim
+// builder, Kestrel and logging setup as Keel, nothing else) answering a constant JSON body.
+if (args is ["bare", var barePort])
+{
+    var builder = WebApplication.CreateSlimBuilder();
+    builder.Logging.ClearProviders();
+    builder.WebHost.UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, int.Parse(barePort, System.Globalization.CultureInfo.InvariantCulture)));
+    var app = builder.Build();
+    var body = "{\"predictions\": [0, 1]}"u8.ToArray();
+    app.MapPost("/invocations", async context =>
+    {
+        context.Response.ContentType = "application/json";
+        await context.Response.Body.WriteAsync(body);
+    });
+    Console.WriteLine($"bare endpoint on http://127.0.0.1:{barePort}/invocations");
+    await app.RunAsync();
     return;
 }
 

@@ -19,6 +19,7 @@ public static partial class ClientCommands
         root.Subcommands.Add(CreateRunsCommand());
         root.Subcommands.Add(CreateArtifactsCommand());
         root.Subcommands.Add(CreateModelsCommand());
+        root.Subcommands.Add(CreateDeployCommand());
     }
 
     /// <summary>The options every client command has; one instance per command.</summary>

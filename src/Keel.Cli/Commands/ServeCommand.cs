@@ -1,7 +1,9 @@
 using System.CommandLine;
 using Keel.Client;
 using Keel.Client.Models;
+using Keel.Core.Deployments;
 using Keel.Core.Errors;
+using Keel.Core.Inference;
 using Keel.Core.Registry;
 using Keel.Server.Hosting;
 using Keel.Server.Serving;
@@ -11,17 +13,22 @@ using Microsoft.Extensions.Hosting;
 namespace Keel.Cli.Commands;
 
 /// <summary>
-/// `keel serve --model URI|FOLDER`: one stateless serving process (what a container runs) for one
-/// model, resolved through the tracking server and cached on disk, or read from a local folder.
+/// `keel serve --model URI|FOLDER` or `--deployment NAME`: one stateless serving process (what a
+/// container runs), resolved through the tracking server and cached on disk, or read from a local
+/// folder. It follows the alias, stage or deployment by polling, and sends its inference records
+/// to the server's inference log.
 /// </summary>
 internal static class ServeCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model", "-m")
+        var model = new Option<string?>("--model", "-m")
         {
             Description = "The model: models:/NAME@ALIAS, models:/NAME/VERSION, runs:/RUN_ID/PATH, or a local model folder (no server needed).",
-            Required = true,
+        };
+        var deployment = new Option<string?>("--deployment", "-d")
+        {
+            Description = "A deployment of the tracking server: its routes, weights, shadow and revisions are served and followed.",
         };
         var host = new Option<string>("--host") { Description = "Interface to listen on.", DefaultValueFactory = _ => "127.0.0.1" };
         var port = new Option<int>("--port") { Description = "TCP port (0 picks a free one).", DefaultValueFactory = _ => 8080 };
@@ -32,39 +39,66 @@ internal static class ServeCommand
         var cache = new Option<string?>("--cache-dir") { Description = "Where downloaded models are kept (default: KEEL_MODEL_CACHE, else the user's local data folder)." };
         var refresh = new Option<double>("--refresh-seconds")
         {
-            Description = "How often an alias, stage or latest URI is resolved again; a new version is loaded, then swapped in without dropping requests (default 10).",
+            Description = "How often an alias, stage, latest URI or deployment is resolved again; what moved is loaded, then swapped in without dropping requests (default 10).",
             DefaultValueFactory = _ => 10,
         };
-        var command = new Command("serve", "Serve one model over MLflow's scoring protocol (/invocations) and the Open Inference Protocol v2 (/v2/models/NAME/infer).");
-        foreach (var option in new Option[] { model, host, port, trackingUri, cache, refresh })
+        var noLog = new Option<bool>("--no-inference-log") { Description = "Do not send inference records to the tracking server." };
+        var command = new Command("serve", "Serve one model or deployment over MLflow's scoring protocol (/invocations), the Open Inference Protocol v2 (/v2/models/NAME/infer) and /metrics.");
+        foreach (var option in new Option[] { model, deployment, host, port, trackingUri, cache, refresh, noLog })
         {
             command.Options.Add(option);
         }
 
+        command.Validators.Add(result =>
+        {
+            if ((result.GetValue(model) is null) == (result.GetValue(deployment) is null))
+            {
+                result.AddError("Give exactly one of --model and --deployment.");
+            }
+        });
+
         command.SetAction(async (parse, ct) =>
         {
-            ServedModel served;
+            var target = parse.GetValue(model) ?? parse.GetValue(deployment)!;
+            var source = new ClientModelSource(parse.GetValue(trackingUri), parse.GetValue(cache));
+            var options = new ServeOptions { Host = parse.GetValue(host)!, Port = parse.GetValue(port) };
+            options.RefreshInterval = TimeSpan.FromSeconds(Math.Max(0.1, parse.GetValue(refresh)));
+            DeploymentRuntime runtime;
             try
             {
-                served = await LoadAsync(parse.GetValue(model)!, parse.GetValue(trackingUri), parse.GetValue(cache), ct);
+                if (parse.GetValue(deployment) is { } name)
+                {
+                    runtime = await LoadDeploymentAsync(name, source, ct);
+                    options.Refresh = (served, token) => RefreshDeploymentAsync(served, source, token);
+                }
+                else
+                {
+                    runtime = await LoadModelAsync(target, source, ct);
+                    if (Follows(target))
+                    {
+                        options.Refresh = (served, token) => served.RefreshAsync(source, token);
+                    }
+                }
             }
             catch (Exception e) when (e is KeelException or KeelApiException or HttpRequestException or ArgumentException or NotSupportedException or IOException)
             {
-                await Console.Error.WriteLineAsync($"error: cannot load {parse.GetValue(model)}: {e.Message}");
+                await Console.Error.WriteLineAsync($"error: cannot load {target}: {e.Message}");
                 return 1;
             }
 
-            var options = new ServeOptions { Host = parse.GetValue(host)!, Port = parse.GetValue(port) };
-            if (Follows(parse.GetValue(model)!))
+            var local = parse.GetValue(deployment) is null && Directory.Exists(target);
+            if (!local && !parse.GetValue(noLog))
             {
-                options.RefreshInterval = TimeSpan.FromSeconds(Math.Max(0.1, parse.GetValue(refresh)));
-                options.Refresh = (current, token) => RefreshAsync(parse.GetValue(model)!, current, parse.GetValue(trackingUri), parse.GetValue(cache), token);
+                options.InferenceSink = new ClientInferenceSink(source.Client);
             }
 
-            await using var app = ServingApp.Build(options, served);
+            await using var app = ServingApp.Build(options, runtime);
             await app.StartAsync(ct);
-            Console.WriteLine($"Keel {KeelEndpointRouteBuilderExtensions.Version} serving {served.Name} version {served.Version} ({served.Predictor.Flavor}, from {served.Source}) on {KeelApp.BoundAddress(app)}");
-            Console.WriteLine($"  POST /invocations  ·  POST /v2/models/{served.Name}/infer  ·  GET /ping");
+            var table = runtime.Current;
+            Console.WriteLine($"Keel {KeelEndpointRouteBuilderExtensions.Version} serving {runtime.Name} (revision {table.Revision}: "
+                + string.Join(", ", table.Routes.Select(r => $"{r.Name}={r.Model.Name}/{r.Model.Version} {r.Model.Predictor.Flavor}"))
+                + $") on {KeelApp.BoundAddress(app)}");
+            Console.WriteLine($"  POST /invocations  ·  POST /v2/models/{runtime.Name}/infer  ·  GET /ping  ·  GET /metrics");
             await app.WaitForShutdownAsync(ct);
             return 0;
         });
@@ -75,52 +109,96 @@ internal static class ServeCommand
     internal static bool Follows(string model) =>
         ModelReference.IsModelsUri(model) && ModelReference.Parse(model).Kind is not ModelReferenceKind.Version;
 
-    /// <summary>The model <paramref name="model"/> names now, loaded, when it is another version than <paramref name="current"/>.</summary>
-    internal static async Task<ServedModel?> RefreshAsync(string model, ServedModel current, string? trackingUri, string? cacheDir, CancellationToken ct)
+    /// <summary>One model served as a deployment of one route, named after the model.</summary>
+    internal static async Task<DeploymentRuntime> LoadModelAsync(string model, IModelSource source, CancellationToken ct)
     {
-        using var client = Client(trackingUri);
-        var resolved = await client.ResolveModelVersionAsync(model, ct);
-        return string.Equals(resolved.Version, current.Version, StringComparison.Ordinal) && string.Equals(resolved.Name, current.Name, StringComparison.Ordinal)
-            ? null
-            : await LoadVersionAsync(client, model, resolved, cacheDir, ct);
+        var resolved = await source.ResolveAsync(model, ct);
+        var spec = new DeploymentSpec([new RouteSpec("primary", model, 100)], null, null, InferenceLogSpec.Default, null);
+        return new DeploymentRuntime(await DeploymentRuntime.BuildAsync(resolved.Name, 0, spec, source, null, ct));
     }
 
-    /// <summary>Loads exactly the resolved version (its files by download URI), so name, version and files agree.</summary>
-    private static async Task<ServedModel> LoadVersionAsync(KeelClient client, string source, Keel.Client.ModelVersion version, string? cacheDir, CancellationToken ct)
+    /// <summary>A deployment of the tracking server, at its current revision.</summary>
+    internal static async Task<DeploymentRuntime> LoadDeploymentAsync(string name, ClientModelSource source, CancellationToken ct)
     {
-        var files = await client.GetModelVersionDownloadUriAsync(version.Name, version.Version, ct);
-        var loaded = await client.LoadModelAsync(files, new KeelModelOptions { CacheDirectory = cacheDir }, ct);
-        return new ServedModel(version.Name, version.Version, source, loaded.Predictor, loaded);
+        var deployment = await source.Client.GetDeploymentAsync(name, ct);
+        return new DeploymentRuntime(await DeploymentRuntime.BuildAsync(name, deployment.Revision, deployment.Spec, source, null, ct));
     }
 
-    private static KeelClient Client(string? trackingUri) => trackingUri is { Length: > 0 }
+    /// <summary>A new revision on the server is applied; otherwise routes following an alias or stage re-resolve.</summary>
+    internal static async Task RefreshDeploymentAsync(DeploymentRuntime runtime, ClientModelSource source, CancellationToken ct)
+    {
+        var deployment = await source.Client.GetDeploymentAsync(runtime.Name, ct);
+        if (deployment.Revision != runtime.Current.Revision)
+        {
+            await runtime.ApplyAsync(deployment.Revision, deployment.Spec, source, ct);
+            return;
+        }
+
+        await runtime.RefreshAsync(source, ct);
+    }
+}
+
+/// <summary>Models through the tracking server (cached on disk by content hash), or a local folder.</summary>
+internal sealed class ClientModelSource(string? trackingUri, string? cacheDir) : IModelSource
+{
+    private KeelClient? _client;
+
+    public KeelClient Client => _client ??= trackingUri is { Length: > 0 }
         ? new KeelClient(KeelClient.ParseTrackingUri(trackingUri, "--tracking-uri"))
         : KeelClient.FromEnvironment();
 
-    /// <summary>A local folder loads directly; anything else resolves through the tracking server.</summary>
-    internal static async Task<ServedModel> LoadAsync(string model, string? trackingUri, string? cacheDir, CancellationToken ct)
+    public async Task<ResolvedModel> ResolveAsync(string uri, CancellationToken ct)
     {
-        if (Directory.Exists(model))
+        if (Directory.Exists(uri))
         {
-            var folder = Path.GetFullPath(model);
-            var predictor = ModelLoader.Load(folder);
-            return new ServedModel(Path.GetFileName(folder.TrimEnd(Path.DirectorySeparatorChar)), "local", folder, predictor, predictor);
+            var folder = Path.GetFullPath(uri);
+            return new ResolvedModel(folder, Path.GetFileName(folder.TrimEnd(Path.DirectorySeparatorChar)), "local");
         }
 
-        using var client = Client(trackingUri);
-        if (ModelReference.IsModelsUri(model))
+        if (ModelReference.IsModelsUri(uri))
         {
-            return await LoadVersionAsync(client, model, await client.ResolveModelVersionAsync(model, ct), cacheDir, ct);
+            var version = await Client.ResolveModelVersionAsync(uri, ct);
+            return new ResolvedModel(uri, version.Name, version.Version);
         }
 
-        var (name, version) = (model, "1");
-        if (RunReference.IsRunsUri(model))
+        if (RunReference.IsRunsUri(uri))
         {
-            var run = RunReference.Parse(model);
-            (name, version) = (run.Path.Length == 0 ? "model" : run.Path.Replace('/', '-'), run.RunId);
+            var run = RunReference.Parse(uri);
+            return new ResolvedModel(uri, run.Path.Length == 0 ? "model" : run.Path.Replace('/', '-'), run.RunId);
         }
 
-        var loaded = await client.LoadModelAsync(model, new KeelModelOptions { CacheDirectory = cacheDir }, ct);
-        return new ServedModel(name, version, model, loaded.Predictor, loaded);
+        throw KeelException.Invalid($"'{uri}' is neither a model folder nor a models:/ or runs:/ URI.");
     }
+
+    public async Task<ServedModel> LoadAsync(ResolvedModel model, CancellationToken ct)
+    {
+        if (model.Version == "local" && Directory.Exists(model.Uri))
+        {
+            var predictor = ModelLoader.Load(model.Uri, ModelWarmUp.ServingLoadOptions);
+            return new ServedModel(model.Name, model.Version, model.Uri, predictor, predictor);
+        }
+
+        // Exactly the resolved version's files (by download URI), so name, version and files agree.
+        var files = ModelReference.IsModelsUri(model.Uri)
+            ? await Client.GetModelVersionDownloadUriAsync(model.Name, model.Version, ct)
+            : model.Uri;
+        var loaded = await Client.LoadModelAsync(files, new KeelModelOptions { CacheDirectory = cacheDir, LoadOptions = ModelWarmUp.ServingLoadOptions }, ct);
+        try
+        {
+            ModelWarmUp.Run(loaded.Predictor, loaded.LocalPath);
+        }
+        catch
+        {
+            loaded.Dispose();
+            throw;
+        }
+
+        return new ServedModel(model.Name, model.Version, model.Uri, loaded.Predictor, loaded);
+    }
+}
+
+/// <summary>Inference records of `keel serve`, sent in batches to the tracking server's inference log.</summary>
+internal sealed class ClientInferenceSink(KeelClient client) : IInferenceSink
+{
+    public Task WriteAsync(IReadOnlyList<InferenceRecord> records, CancellationToken ct) => client.LogInferenceAsync(records, ct);
 }

@@ -18,10 +18,11 @@ internal static class ServerCommand
         var backend = new Option<string?>("--backend-store-uri") { Description = "sqlite:///path.db or postgresql://user:pass@host:port/db." };
         var artifacts = new Option<string?>("--artifacts-destination") { Description = "Folder for proxied artifacts (default <data-dir>/artifacts)." };
         var maxRequest = new Option<int?>("--max-request-mb") { Description = "Largest API request body in MiB (default 64; artifact uploads are unlimited)." };
+        var refresh = new Option<double?>("--deployment-refresh-seconds") { Description = "How often deployments follow aliases, judge rollouts and pick up other replicas' changes (default 1)." };
         var config = new Option<string?>("--config") { Description = "YAML configuration file (default ./keel.yaml when present)." };
 
-        var command = new Command("server", "Start the Keel platform: REST APIs, artifact proxy and UI.");
-        foreach (var option in new Option[] { host, port, dataDir, backend, artifacts, maxRequest, config })
+        var command = new Command("server", "Start the Keel platform: REST APIs, artifact proxy, deployments (/deployments/NAME/invocations), /metrics and UI.");
+        foreach (var option in new Option[] { host, port, dataDir, backend, artifacts, maxRequest, refresh, config })
         {
             command.Options.Add(option);
         }
@@ -36,6 +37,7 @@ internal static class ServerCommand
                 [nameof(KeelOptions.BackendStoreUri)] = parse.GetValue(backend),
                 [nameof(KeelOptions.ArtifactsDestination)] = parse.GetValue(artifacts),
                 [nameof(KeelOptions.MaxRequestMb)] = parse.GetValue(maxRequest)?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                [nameof(KeelOptions.DeploymentRefreshSeconds)] = parse.GetValue(refresh)?.ToString(System.Globalization.CultureInfo.InvariantCulture),
             };
             KeelOptions options;
             try

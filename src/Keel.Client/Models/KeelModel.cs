@@ -13,6 +13,12 @@ public sealed class KeelModelOptions
     /// local application data folder (<c>~/.local/share</c> on Linux).
     /// </summary>
     public string? CacheDirectory { get; init; }
+
+    /// <summary>
+    /// How the model's runtime is set up, e.g. one ONNX Runtime thread per call for a server that
+    /// already scores many requests in parallel. Default: the runtime's own defaults.
+    /// </summary>
+    public ModelLoadOptions? LoadOptions { get; init; }
 }
 
 /// <summary>
@@ -89,7 +95,7 @@ public sealed class KeelModel : IDisposable
         var (folder, hash) = cache.TryGet(artifactUri, files)
             ?? await cache.AddAsync(artifactUri, files, (target, token) => client.DownloadModelFilesAsync(artifactUri, files, target, token), cancellationToken);
         await warmUp;
-        return new KeelModel(modelUri, artifactUri, folder, hash, ModelLoader.Load(folder));
+        return new KeelModel(modelUri, artifactUri, folder, hash, ModelLoader.Load(folder, options?.LoadOptions));
     }
 
     /// <summary>Predicts every row of <paramref name="input"/> (columns by the signature's names).</summary>

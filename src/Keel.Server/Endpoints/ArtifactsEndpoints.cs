@@ -73,9 +73,14 @@ internal static class ArtifactsEndpoints
     }
 
     /// <summary>Maps a run's artifact URI onto a store this server can read, when it can.</summary>
-    internal static (IArtifactStore? Store, string Root) RunArtifactRoot(MlflowRequest r, RunInfo info)
+    internal static (IArtifactStore? Store, string Root) RunArtifactRoot(MlflowRequest r, RunInfo info) => Locate(Store(r), info.ArtifactUri);
+
+    /// <summary>
+    /// Maps an artifact URI onto a store this server can read: `mlflow-artifacts:` paths onto the
+    /// proxied store, an existing absolute local folder onto itself; anything else to null.
+    /// </summary>
+    internal static (IArtifactStore? Store, string Root) Locate(IArtifactStore proxied, string uri)
     {
-        var uri = info.ArtifactUri;
         if (uri.StartsWith(ProxyScheme, StringComparison.Ordinal))
         {
             var rest = uri[ProxyScheme.Length..];
@@ -86,7 +91,7 @@ internal static class ArtifactsEndpoints
                 rest = slash < 0 ? string.Empty : rest[slash..];
             }
 
-            return (Store(r), rest.Trim('/'));
+            return (proxied, rest.Trim('/'));
         }
 
         var local = uri.StartsWith("file://", StringComparison.Ordinal) ? new Uri(uri).LocalPath : uri;

@@ -51,6 +51,7 @@ public sealed class MlflowRouteTable
         table.MapArtifactsEndpoints();
         table.MapRegisteredModelsEndpoints();
         table.MapModelVersionsEndpoints();
+        table.MapDeploymentsEndpoints();
         return table;
     }
 

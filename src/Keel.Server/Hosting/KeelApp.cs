@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Net;
 using Keel.Core.Errors;
+using Keel.Server.Serving;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -22,12 +23,15 @@ public static class KeelApp
         Validate(options);
         var builder = CreateBuilder(options.Host, options.Port, options.MaxRequestMb);
         builder.Services.AddKeelTracking(options);
+        builder.Services.AddKeelDeployments(options);
         configure?.Invoke(builder);
 
         var app = builder.Build();
         app.UseKeelErrors();
         app.MapKeelHealth();
         app.MapKeelMlflow();
+        app.MapServingEndpoints(single: false);
+        app.MapMetrics(app.Services.GetRequiredService<ServingMetrics>().Registry);
         app.MapKeelFallback();
         return app;
     }

@@ -29,4 +29,8 @@ public sealed class KeelOptions
     /// <summary>Largest accepted request body in MiB for API calls (artifact uploads are not limited).</summary>
     [Range(1, 4096)]
     public int MaxRequestMb { get; set; } = 64;
+
+    /// <summary>How often deployments re-resolve aliases and stages, judge rollouts and pick up other replicas' changes.</summary>
+    [Range(0.05, 3600)]
+    public double DeploymentRefreshSeconds { get; set; } = 1;
 }

@@ -1,10 +1,15 @@
 using Keel.Core.Artifacts;
+using Keel.Core.Deployments;
+using Keel.Core.Inference;
 using Keel.Core.Registry;
 using Keel.Core.Tracking;
+using Keel.Server.Deployments;
+using Keel.Server.Serving;
 using Keel.Storage.Artifacts.Local;
 using Keel.Storage.Sql;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Keel.Server.Hosting;
 
@@ -23,6 +28,30 @@ public static class KeelServiceCollectionExtensions
         services.AddSingleton(sp => TrackingStoreFactory.OpenRegistry(sp.GetRequiredService<ITrackingStore>()));
         services.AddSingleton<RegistryService>();
         services.AddHostedService<TrackingInitializer>();
+        return services;
+    }
+
+    /// <summary>
+    /// Deployments served by this process, the inference log in the same database, metrics and
+    /// the shadow runner. Registered after tracking, so its hosted worker starts after migrations.
+    /// </summary>
+    public static IServiceCollection AddKeelDeployments(this IServiceCollection services, KeelOptions options)
+    {
+        var scratch = Path.Combine(Path.GetFullPath(options.DataDir), "serving-tmp");
+        services.AddSingleton(sp => TrackingStoreFactory.OpenDeployments(sp.GetRequiredService<ITrackingStore>()));
+        services.AddSingleton(sp => TrackingStoreFactory.OpenInferenceLog(sp.GetRequiredService<ITrackingStore>()));
+        services.AddSingleton<IInferenceSink>(sp => new StoreInferenceSink(sp.GetRequiredService<IInferenceLogStore>()));
+        services.AddSingleton<IModelSource>(sp => new ServerModelSource(
+            sp.GetRequiredService<RegistryService>(), sp.GetRequiredService<TrackingService>(), sp.GetRequiredService<IArtifactStore>(), scratch));
+        services.AddSingleton(sp => new DeploymentManager(
+            sp.GetRequiredService<IDeploymentStore>(), sp.GetRequiredService<IInferenceLogStore>(), sp.GetRequiredService<IModelSource>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<DeploymentManager>>())
+        {
+            TickInterval = TimeSpan.FromSeconds(options.DeploymentRefreshSeconds),
+        });
+        services.AddSingleton<IDeploymentDirectory>(sp => sp.GetRequiredService<DeploymentManager>());
+        services.AddHostedService(sp => new DeploymentManager.Worker(sp.GetRequiredService<DeploymentManager>()));
+        services.AddKeelServing(null, new InferenceLogOptions());
         return services;
     }
 

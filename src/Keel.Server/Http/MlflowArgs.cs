@@ -24,6 +24,9 @@ public sealed class MlflowArgs
         _fromQuery = fromQuery;
     }
 
+    /// <summary>The JSON body (undefined for a query string): for handlers that read nested objects themselves.</summary>
+    public JsonElement Body => _body;
+
     public static MlflowArgs FromQuery(IQueryCollection query) => new(default, query, fromQuery: true);
 
     public static async Task<MlflowArgs> ReadAsync(HttpRequest request, CancellationToken ct)

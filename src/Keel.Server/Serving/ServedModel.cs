@@ -25,10 +25,15 @@ public sealed class ServeOptions
     public int MaxRequestMb { get; set; } = 64;
 
     /// <summary>
-    /// Called every <see cref="RefreshInterval"/> with the current model: returns a newly loaded
-    /// model to serve instead (e.g. the alias moved), or null to keep the current one.
+    /// Called every <see cref="RefreshInterval"/> with the served deployment: re-resolves what it
+    /// follows (an alias, a stage, the deployment's revision on the server) and swaps in what moved.
     /// </summary>
-    public Func<ServedModel, CancellationToken, Task<ServedModel?>>? Refresh { get; set; }
+    public Func<DeploymentRuntime, CancellationToken, Task>? Refresh { get; set; }
 
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Where inference records go (the tracking server's inference log); null keeps none.</summary>
+    public IInferenceSink? InferenceSink { get; set; }
+
+    public InferenceLogOptions InferenceLog { get; set; } = new();
 }

@@ -2,7 +2,9 @@ using System.Diagnostics;
 using System.Text.Json;
 using Keel.Core.Errors;
 using Keel.Server.Hosting;
+using Keel.Serving.Predictors;
 using Keel.Serving.Protocols;
+using Keel.Serving.Tabular;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -10,19 +12,42 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Keel.Server.Serving;
 
-/// <summary>The scoring routes: MLflow's (reference §7) and the Open Inference Protocol v2.</summary>
+/// <summary>The deployments a process serves, by name.</summary>
+public interface IDeploymentDirectory
+{
+    /// <summary>The deployment a name addresses (`/deployments/{name}`, `/v2/models/{name}`), or null.</summary>
+    DeploymentRuntime? Find(string name);
+
+    /// <summary>What `/invocations` scores with in `keel serve`; null in `keel server`, which serves named deployments only.</summary>
+    DeploymentRuntime? Default { get; }
+}
+
+/// <summary>
+/// The scoring routes: MLflow's (reference §7) and the Open Inference Protocol v2, over
+/// deployments. Each request leases the deployment's current route table, picks a route (by
+/// weight, or by the sticky header's hash), scores, and hands a record to the inference log and
+/// possibly a copy to the shadow — neither of which it waits for.
+/// </summary>
 internal static class ServingEndpoints
 {
     public const string RequestIdHeader = "X-Request-Id";
     public const string ModelVersionHeader = "X-Keel-Model-Version";
+    public const string RouteHeader = "X-Keel-Route";
+    public const string RevisionHeader = "X-Keel-Revision";
 
-    public static IEndpointRouteBuilder MapServingEndpoints(this IEndpointRouteBuilder app)
+    /// <param name="single">`keel serve`: also `/invocations`, `/ping`, `/health`, `/version` for its one deployment.</param>
+    public static IEndpointRouteBuilder MapServingEndpoints(this IEndpointRouteBuilder app, bool single)
     {
-        // MLflow's scoring server answers a loaded model's health checks with "\n" as JSON.
-        app.MapGet("/ping", Healthy);
-        app.MapGet("/health", Healthy);
-        app.MapGet("/version", () => Results.Text(KeelEndpointRouteBuilderExtensions.Version));
-        app.MapPost("/invocations", InvocationsAsync);
+        if (single)
+        {
+            // MLflow's scoring server answers a loaded model's health checks with "\n" as JSON.
+            app.MapGet("/ping", Healthy);
+            app.MapGet("/health", Healthy);
+            app.MapGet("/version", () => Results.Text(KeelEndpointRouteBuilderExtensions.Version));
+            app.MapPost("/invocations", context => InvocationsAsync(context, Directory(context).Default!));
+        }
+
+        app.MapPost("/deployments/{name}/invocations", (HttpContext context, string name) => InvocationsAsync(context, Find(context, name)));
 
         var v2 = app.MapGroup("/v2").AddEndpointFilter(OpenInferenceErrors);
         v2.MapGet("/", () => Results.Json(new { name = "keel", version = KeelEndpointRouteBuilderExtensions.Version, extensions = Array.Empty<string>() }));
@@ -39,61 +64,129 @@ internal static class ServingEndpoints
 
     private static IResult Healthy(HttpContext context) => Results.Text("\n", "application/json");
 
-    private static async Task InvocationsAsync(HttpContext context)
-    {
-        using var lease = context.RequestServices.GetRequiredService<ModelHost>().Acquire();
-        var model = lease.Model;
-        Stamp(context, model);
-        var check = MlflowScoring.CheckContentType(context.Request.ContentType);
-        if (check.Error is { } unsupported)
-        {
-            context.Response.StatusCode = StatusCodes.Status415UnsupportedMediaType;
-            context.Response.ContentType = "text/plain; charset=utf-8";
-            await context.Response.WriteAsync(unsupported, context.RequestAborted);
-            return;
-        }
+    private static IDeploymentDirectory Directory(HttpContext context) => context.RequestServices.GetRequiredService<IDeploymentDirectory>();
 
-        // The body is read whole first (it is bounded by Kestrel's limit): the CSV reader reads synchronously.
-        var body = await ReadBodyAsync(context);
-        var input = check.IsCsv
-            ? await MlflowScoring.ParseCsvAsync(new MemoryStream(body.Array!, body.Offset, body.Count, writable: false), model.Predictor.Signature, context.RequestAborted)
-            : MlflowScoring.ParseJson(body, model.Predictor.Signature);
-        var result = model.Predictor.Predict(input.Table);
-        context.Response.ContentType = "application/json";
-        await using var writer = new Utf8JsonWriter(context.Response.BodyWriter);
-        MlflowScoring.WritePredictions(writer, result);
-        await writer.FlushAsync(context.RequestAborted);
+    private static DeploymentRuntime Find(HttpContext context, string name) =>
+        Directory(context).Find(name) ?? throw KeelException.NotFound($"No deployment or model named '{name}' is served here.");
+
+    private static Task InvocationsAsync(HttpContext context, DeploymentRuntime runtime) =>
+        ScoreAsync(context, runtime, version: null, async (scoring, model) =>
+        {
+            var check = MlflowScoring.CheckContentType(context.Request.ContentType);
+            if (check.Error is { } unsupported)
+            {
+                throw new UnsupportedMediaException(unsupported);
+            }
+
+            // The body is read whole first (it is bounded by Kestrel's limit): the CSV reader reads synchronously.
+            var body = await ReadBodyAsync(context);
+            var input = check.IsCsv
+                ? await MlflowScoring.ParseCsvAsync(new MemoryStream(body.Array!, body.Offset, body.Count, writable: false), model.Predictor.Signature, context.RequestAborted)
+                : MlflowScoring.ParseJson(body, model.Predictor.Signature);
+            scoring.Input = input.Table;
+            var result = scoring.Result = model.Predictor.Predict(input.Table);
+            context.Response.ContentType = "application/json";
+            await using var writer = new Utf8JsonWriter(context.Response.BodyWriter);
+            MlflowScoring.WritePredictions(writer, result);
+            await writer.FlushAsync(context.RequestAborted);
+        });
+
+    private static async Task<IResult> InferAsync(HttpContext context, string name, string? version = null)
+    {
+        IResult? response = null;
+        await ScoreAsync(context, Find(context, name), version, async (scoring, model) =>
+        {
+            var request = OpenInference.ParseInfer(await ReadBodyAsync(context), model.Predictor.Signature);
+            scoring.Input = request.Table;
+            var result = scoring.Result = model.Predictor.Predict(request.Table);
+            var id = request.Id ?? scoring.RequestId;
+            // The predictions are computed here, inside the lease; the result only writes them.
+            response = new JsonWriterResult(w => OpenInference.WriteInferResponse(w, model.Name, model.Version, id, result, request.RequestedOutputs));
+        });
+        return response!;
+    }
+
+    /// <summary>One scoring request: lease, route, score, then metrics, shadow copy and inference record.</summary>
+    private static async Task ScoreAsync(HttpContext context, DeploymentRuntime runtime, string? version, Func<Scoring, ServedModel, Task> score)
+    {
+        var services = context.RequestServices;
+        using var lease = runtime.Host.Acquire();
+        var table = lease.Value;
+        var route = version is null
+            ? table.Pick(table.StickyHeader is { } header ? context.Request.Headers[header].ToString() : null)
+            : table.ByVersion(version) ?? throw KeelException.NotFound(
+                $"Deployment '{runtime.Name}' serves versions [{string.Join(", ", table.Routes.Select(r => r.Model.Version).Distinct())}], not version '{version}'.");
+        var model = route.Model;
+        var scoring = new Scoring(Stamp(context, model, route, table));
+        var clock = services.GetRequiredService<TimeProvider>();
+        var time = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var started = Stopwatch.GetTimestamp();
+        var status = StatusCodes.Status200OK;
+        string? error = null;
+        try
+        {
+            await score(scoring, model);
+        }
+        catch (UnsupportedMediaException e)
+        {
+            (status, error) = (StatusCodes.Status415UnsupportedMediaType, e.Message);
+            context.Response.StatusCode = status;
+            context.Response.ContentType = "text/plain; charset=utf-8";
+            await context.Response.WriteAsync(e.Message, context.RequestAborted);
+        }
+        catch (KeelException e)
+        {
+            (status, error) = (e.Code.HttpStatus(), e.Message);
+            throw;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            (status, error) = (StatusCodes.Status500InternalServerError, e.Message);
+            throw;
+        }
+        finally
+        {
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            services.GetRequiredService<ServingMetrics>().Observe(runtime.Name, route.Name, model.Version, status, elapsed.TotalSeconds);
+            var shadowed = status == StatusCodes.Status200OK && table.Shadow is { } shadow && scoring.Input is { } input
+                && Random.Shared.NextDouble() < table.ShadowShare
+                && services.GetRequiredService<ShadowRunner>().TryQueue(runtime.Name, shadow, scoring.RequestId, input, time);
+            var rate = table.Spec.InferenceLog.SampleRate;
+            if (shadowed || rate >= 1 || (rate > 0 && Random.Shared.NextDouble() < rate))
+            {
+                services.GetRequiredService<InferenceLog>().TryEnqueue(new PendingInference(
+                    scoring.RequestId, runtime.Name, model.Name, model.Version, route.Name, false, time, elapsed.TotalMilliseconds,
+                    status, error, scoring.Input, scoring.Result));
+            }
+        }
     }
 
     private static IResult Metadata(HttpContext context, string name, string? version = null)
     {
-        using var lease = context.RequestServices.GetRequiredService<ModelHost>().Acquire();
-        var model = Find(lease.Model, name, version);
-        Stamp(context, model);
-        return new JsonWriterResult(w => OpenInference.WriteModelMetadata(w, model.Name, [model.Version], Platform(model), model.Predictor.Signature));
+        var runtime = Find(context, name);
+        using var lease = runtime.Host.Acquire();
+        var table = lease.Value;
+        var model = (version is null ? table.Routes[0] : table.ByVersion(version) ?? throw KeelException.NotFound(
+            $"Model '{name}' version '{version}' is not served here.")).Model;
+        context.Response.Headers[ModelVersionHeader] = model.Version;
+        string[] versions = version is null ? [.. table.Routes.Select(r => r.Model.Version).Distinct()] : [version];
+        return new JsonWriterResult(w => OpenInference.WriteModelMetadata(w, name, versions, Platform(model), model.Predictor.Signature));
     }
 
     private static IResult Ready(HttpContext context, string name, string? version = null)
     {
-        using var lease = context.RequestServices.GetRequiredService<ModelHost>().Acquire();
-        var model = Find(lease.Model, name, version);
-        Stamp(context, model);
-        return Results.Json(new { name = model.Name, ready = true });
+        var runtime = Find(context, name);
+        using var lease = runtime.Host.Acquire();
+        if (version is not null && lease.Value.ByVersion(version) is null)
+        {
+            throw KeelException.NotFound($"Model '{name}' version '{version}' is not served here.");
+        }
+
+        return Results.Json(new { name, ready = true });
     }
 
-    private static async Task<IResult> InferAsync(HttpContext context, string name, string? version = null)
-    {
-        using var lease = context.RequestServices.GetRequiredService<ModelHost>().Acquire();
-        var model = Find(lease.Model, name, version);
-        var requestId = Stamp(context, model);
-        var request = OpenInference.ParseInfer(await ReadBodyAsync(context), model.Predictor.Signature);
-        var result = model.Predictor.Predict(request.Table);
-        // The response is written here, inside the lease; the predictions are already computed.
-        return new JsonWriterResult(w => OpenInference.WriteInferResponse(w, model.Name, model.Version, request.Id ?? requestId, result, request.RequestedOutputs));
-    }
-
-    /// <summary>Sets X-Request-Id (the caller's, or a new one) and X-Keel-Model-Version; returns the request id.</summary>
-    private static string Stamp(HttpContext context, ServedModel model)
+    /// <summary>Sets X-Request-Id (the caller's, or a new one), the version, route and revision headers; returns the request id.</summary>
+    private static string Stamp(HttpContext context, ServedModel model, ActiveRoute route, RouteTable table)
     {
         var id = context.Request.Headers[RequestIdHeader].ToString();
         if (string.IsNullOrWhiteSpace(id) || id.Length > 200)
@@ -101,21 +194,12 @@ internal static class ServingEndpoints
             id = Activity.Current?.TraceId.ToString() ?? Guid.NewGuid().ToString("N");
         }
 
-        context.Response.Headers[RequestIdHeader] = id;
-        context.Response.Headers[ModelVersionHeader] = model.Version;
+        var headers = context.Response.Headers;
+        headers[RequestIdHeader] = id;
+        headers[ModelVersionHeader] = model.Version;
+        headers[RouteHeader] = route.Name;
+        headers[RevisionHeader] = table.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return id;
-    }
-
-    private static ServedModel Find(ServedModel model, string name, string? version)
-    {
-        if (!string.Equals(model.Name, name, StringComparison.Ordinal) || (version is not null && !string.Equals(model.Version, version, StringComparison.Ordinal)))
-        {
-            throw KeelException.NotFound(version is null
-                ? $"Model '{name}' is not served here; this server serves '{model.Name}' (version {model.Version})."
-                : $"Model '{name}' version '{version}' is not served here; this server serves '{model.Name}' version {model.Version}.");
-        }
-
-        return model;
     }
 
     private static string Platform(ServedModel model) => model.Predictor.Flavor == "onnx" ? "onnxruntime_onnx" : "mlnet";
@@ -140,6 +224,18 @@ internal static class ServingEndpoints
             return Results.Json(new { error = e.Message }, statusCode: e.Code.HttpStatus());
         }
     }
+
+    /// <summary>What one request scored, for the inference log and the shadow.</summary>
+    private sealed class Scoring(string requestId)
+    {
+        public string RequestId { get; } = requestId;
+
+        public Table? Input { get; set; }
+
+        public PredictionResult? Result { get; set; }
+    }
+
+    private sealed class UnsupportedMediaException(string message) : Exception(message);
 
     /// <summary>A JSON body written straight to the response with <see cref="Utf8JsonWriter"/>.</summary>
     private sealed class JsonWriterResult(Action<Utf8JsonWriter> write) : IResult

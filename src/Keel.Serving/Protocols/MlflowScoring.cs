@@ -66,6 +66,11 @@ public static partial class MlflowScoring
         };
 
         var table = SignatureBinding.Bind(columns, inputs, fromText: false, ErrorCode.BAD_REQUEST);
+        if (table.RowCount == 0)
+        {
+            throw BadRequest($"The request has no rows to score: '{formats[0]}' is empty.");
+        }
+
         return new ScoringInput(table, Params(root));
     }
 
@@ -90,6 +95,11 @@ public static partial class MlflowScoring
             .Select(c => new RawColumn(c.Name, [.. Enumerable.Range(0, c.Length).Select(c.GetValue)]))
             .ToList();
         var table = signature?.Inputs is null ? read : SignatureBinding.Bind(columns, signature.Inputs, fromText: true, ErrorCode.BAD_REQUEST);
+        if (table.RowCount == 0)
+        {
+            throw BadRequest("The request has no rows to score: the CSV body has a header and no rows.");
+        }
+
         return new ScoringInput(table, null);
     }
 

@@ -1,6 +1,9 @@
+using Keel.Core.Deployments;
 using Keel.Core.Errors;
+using Keel.Core.Inference;
 using Keel.Core.Registry;
 using Keel.Core.Tracking;
+using Keel.Storage.Sql.Deployments;
 using Keel.Storage.Sql.Postgres;
 using Keel.Storage.Sql.Registry;
 using Keel.Storage.Sql.Sqlite;
@@ -40,6 +43,17 @@ public static class TrackingStoreFactory
         tracking is SqlTrackingStore sql
             ? new SqlRegistryStore(sql.Executor)
             : throw new ArgumentException("The registry lives in a SQL tracking store's database.", nameof(tracking));
+
+    /// <summary>Deployments in the same database as <paramref name="tracking"/> (see <see cref="OpenRegistry"/>).</summary>
+    public static IDeploymentStore OpenDeployments(ITrackingStore tracking) => new SqlDeploymentStore(Executor(tracking));
+
+    /// <summary>The inference log in the same database as <paramref name="tracking"/> (see <see cref="OpenRegistry"/>).</summary>
+    public static IInferenceLogStore OpenInferenceLog(ITrackingStore tracking) => new SqlInferenceLogStore(Executor(tracking));
+
+    private static SqlExecutor Executor(ITrackingStore tracking) =>
+        tracking is SqlTrackingStore sql
+            ? sql.Executor
+            : throw new ArgumentException("Deployments and the inference log live in a SQL tracking store's database.", nameof(tracking));
 
     /// <summary>Describes where the store lives without its password, for the start-up banner.</summary>
     public static string Describe(string uri)

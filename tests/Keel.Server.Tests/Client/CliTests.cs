@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using Keel.Client;
+using Keel.Client.Models;
 using Keel.Testing;
 
 namespace Keel.Server.Tests.Client;
@@ -178,6 +179,64 @@ public sealed class CliTests(SharedKeelServer fixture) : IClassFixture<SharedKee
         using var client = new KeelClient(fixture.BaseUri);
         var run = await client.GetRunAsync(evaluations[1].GetProperty("run_id").GetString()!);
         Assert.Equal($"models:/{name}@challenger", run.Data.Tags["keel.evaluation.model_uri"]);
+    }
+
+    [Fact]
+    public async Task Deploy_commands_create_update_roll_out_roll_back_and_show_history()
+    {
+        using var client = new KeelClient(fixture.BaseUri);
+        var model = SharedKeelServer.UniqueName("cli-deploy-model");
+        for (var i = 0; i < 2; i++)
+        {
+            await using var run = await client.StartRunAsync("cli-deploy");
+            await run.LogOnnxModelAsync(RepositoryFiles.SharedFixture("iris_forest.onnx"), "model", new LogModelOptions { RegisteredModelName = model });
+        }
+
+        var name = SharedKeelServer.UniqueName("cli-deploy").Replace('_', '-');
+        var created = await RunKeelAsync("deploy", "create", name, "--route", $"models:/{model}/1,weight=90,name=stable",
+            "--route", $"models:/{model}/2,weight=10,name=canary", "--sticky-header", "X-Keel-Route-Key", "-m", "first", "--json");
+        Assert.True(created.ExitCode == 0, created.Stderr);
+        using (var json = JsonDocument.Parse(created.Stdout))
+        {
+            var serving = json.RootElement[0].GetProperty("serving");
+            Assert.Equal(0.9, serving[0].GetProperty("share").GetDouble(), 6);
+        }
+
+        var shadow = await RunKeelAsync("deploy", "update", name, "--shadow", $"models:/{model}/2,share=0.5", "--sample-rate", "0.5");
+        Assert.True(shadow.ExitCode == 0, shadow.Stderr);
+        var deployment = await client.GetDeploymentAsync(name);
+        Assert.Equal((2L, 0.5, 0.5), (deployment.Revision, deployment.Spec.Shadow!.Share, deployment.Spec.InferenceLog.SampleRate));
+        Assert.Equal(2, deployment.Spec.Routes.Count); // routes kept
+
+        var rollout = await RunKeelAsync("deploy", "update", name, "--rollout", $"models:/{model}/2", "--steps", "25/600s,100", "--min-requests", "10");
+        Assert.True(rollout.ExitCode == 0, rollout.Stderr);
+        Assert.Contains("running", rollout.Stdout, StringComparison.Ordinal);
+        var back = await RunKeelAsync("deploy", "rollback", name, "--revision", "1");
+        Assert.True(back.ExitCode == 0, back.Stderr);
+        Assert.Equal(["stable", "canary"], (await client.GetDeploymentAsync(name)).Serving.Select(r => r.Route));
+
+        var history = await RunKeelAsync("deploy", "history", name);
+        Assert.True(history.ExitCode == 0, history.Stderr);
+        foreach (var kind in new[] { "create", "update", "rollout_start", "rollback" })
+        {
+            Assert.Contains(kind, history.Stdout, StringComparison.Ordinal);
+        }
+
+        var listed = await RunKeelAsync("deploy", "list");
+        Assert.Contains(name, listed.Stdout, StringComparison.Ordinal);
+        var verdict = await RunKeelAsync("deploy", "verdict", name);
+        Assert.True(verdict.ExitCode == 0, verdict.Stderr);
+
+        var bad = await RunKeelAsync("deploy", "update", name, "--rollout", $"models:/{model}/2", "--steps", "50/xx,100");
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains("--steps", bad.Stderr, StringComparison.Ordinal);
+        var missing = await RunKeelAsync("deploy", "rollback", name, "--revision", "99");
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains("revision", missing.Stderr, StringComparison.Ordinal);
+
+        var deleted = await RunKeelAsync("deploy", "delete", name);
+        Assert.True(deleted.ExitCode == 0, deleted.Stderr);
+        Assert.DoesNotContain(name, (await RunKeelAsync("deploy", "list")).Stdout, StringComparison.Ordinal);
     }
 
     private async Task<(int ExitCode, string Stdout, string Stderr)> RunKeelAsync(params string[] args)

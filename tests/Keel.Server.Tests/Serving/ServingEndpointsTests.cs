@@ -224,13 +224,14 @@ public sealed partial class ServingEndpointsTests : IAsyncLifetime
         await client.SetRegisteredModelAliasAsync("iris-served", "champion", "1");
         var uri = "models:/iris-served@champion";
         var cache = _folder.Combine("cache");
-        var served = await Keel.Cli.Commands.ServeCommand.LoadAsync(uri, server.BaseUri.ToString(), cache, CancellationToken.None);
-        Assert.Equal(("iris-served", "1"), (served.Name, served.Version));
+        var source = new Keel.Cli.Commands.ClientModelSource(server.BaseUri.ToString(), cache);
+        var served = await Keel.Cli.Commands.ServeCommand.LoadModelAsync(uri, source, CancellationToken.None);
+        Assert.Equal(("iris-served", "1"), (served.Name, served.Current.Routes[0].Model.Version));
         var options = new ServeOptions
         {
             Port = 0,
             RefreshInterval = TimeSpan.FromMilliseconds(100),
-            Refresh = (current, ct) => Keel.Cli.Commands.ServeCommand.RefreshAsync(uri, current, server.BaseUri.ToString(), cache, ct),
+            Refresh = (current, ct) => current.RefreshAsync(source, ct),
         };
         await using var app = ServingApp.Build(options, served);
         await app.StartAsync();

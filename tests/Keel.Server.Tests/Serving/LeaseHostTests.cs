@@ -6,12 +6,12 @@ using Keel.Testing;
 namespace Keel.Server.Tests.Serving;
 
 /// <summary>Swapping the served model never takes it away from a request that holds it.</summary>
-public sealed class ModelHostTests : IDisposable
+public sealed class LeaseHostTests : IDisposable
 {
     private readonly TempDirectory _folder = new();
     private readonly IPredictor _predictor;
 
-    public ModelHostTests()
+    public LeaseHostTests()
     {
         new ModelPackager(TimeProvider.System).SaveOnnx(RepositoryFiles.SharedFixture("iris_forest.onnx"), _folder.Path);
         _predictor = ModelLoader.Load(_folder.Path);
@@ -28,12 +28,12 @@ public sealed class ModelHostTests : IDisposable
     {
         var first = new CountingOwner();
         var second = new CountingOwner();
-        using var host = new ModelHost(new ServedModel("iris", "1", "a", _predictor, first));
+        using var host = new LeaseHost<ServedModel>(new ServedModel("iris", "1", "a", _predictor, first));
 
         var inFlight = host.Acquire();
         host.Swap(new ServedModel("iris", "2", "b", _predictor, second));
         Assert.Equal("2", host.Current.Version);
-        Assert.Equal("1", inFlight.Model.Version);
+        Assert.Equal("1", inFlight.Value.Version);
         Assert.Equal(0, first.Disposed);
 
         inFlight.Dispose();
@@ -41,7 +41,7 @@ public sealed class ModelHostTests : IDisposable
 
         using (var lease = host.Acquire())
         {
-            Assert.Equal("2", lease.Model.Version);
+            Assert.Equal("2", lease.Value.Version);
         }
 
         Assert.Equal(0, second.Disposed);

@@ -1,0 +1,46 @@
+namespace Keel.Core.Inference;
+
+/// <summary>One scored request, as the inference log keeps it (what monitoring reads).</summary>
+/// <param name="RequestId">The caller's X-Request-Id or the one the server gave; feedback joins on it.</param>
+/// <param name="Route">The deployment route that answered (`primary`, `rollout`, `shadow`).</param>
+/// <param name="Shadow">True for a shadow model's copy of a live request (same request id as the live one).</param>
+/// <param name="Time">Milliseconds since the Unix epoch when the request arrived.</param>
+/// <param name="Status">The HTTP status the request got (a shadow's is its own outcome: 200 or 500).</param>
+/// <param name="Inputs">The scored rows as JSON columns (`{"sepal_length": [5.1, 6.2], ...}`), or null when not kept.</param>
+/// <param name="Outputs">The predictions as `/invocations` returns them (`{"predictions": ...}`), or null on error.</param>
+public sealed record InferenceRecord(
+    string RequestId,
+    string Deployment,
+    string ModelName,
+    string ModelVersion,
+    string Route,
+    bool Shadow,
+    long Time,
+    double LatencyMs,
+    int Status,
+    string? Error,
+    string? Inputs,
+    string? Outputs);
+
+/// <summary>Which records to read: one deployment, a time window, optionally one route or role.</summary>
+public sealed record InferenceQuery(
+    string Deployment,
+    long? Since = null,
+    long? Until = null,
+    string? Route = null,
+    bool? Shadow = null,
+    int Limit = 1000,
+    bool Payloads = true);
+
+/// <summary>Durable storage of inference records.</summary>
+public interface IInferenceLogStore
+{
+    /// <summary>Appends a batch in one transaction.</summary>
+    Task AppendAsync(IReadOnlyList<InferenceRecord> records, CancellationToken ct);
+
+    /// <summary>Newest first.</summary>
+    Task<IReadOnlyList<InferenceRecord>> QueryAsync(InferenceQuery query, CancellationToken ct);
+
+    /// <summary>Deletes a deployment's records older than <paramref name="before"/>; returns how many.</summary>
+    Task<long> PurgeAsync(string deployment, long before, CancellationToken ct);
+}

@@ -1,0 +1,323 @@
+using System.Text.Json;
+using Keel.Core.Deployments;
+using Keel.Core.Errors;
+using Keel.Core.Inference;
+using Keel.Server.Deployments;
+using Keel.Server.Http;
+using Keel.Server.Serving;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Keel.Server.Endpoints;
+
+/// <summary>Deployments (`/api/2.0/keel/deployments/...`) and the inference log's REST side (issue 5).</summary>
+internal static class DeploymentsEndpoints
+{
+    public const int MaxInferenceBatch = 5_000;
+
+    public static void MapDeploymentsEndpoints(this MlflowRouteTable routes) => routes
+        .Post("keel/deployments/create", Permission.Authenticated, Create)
+        .Post("keel/deployments/update", Permission.Manage, Update)
+        .Post("keel/deployments/rollback", Permission.Manage, Rollback)
+        .Add("DELETE", "keel/deployments/delete", Permission.Manage, Delete)
+        .Get("keel/deployments/get", Permission.Read, Get)
+        .Get("keel/deployments/list", Permission.Authenticated, List)
+        .Get("keel/deployments/history", Permission.Read, History)
+        .Get("keel/deployments/shadow-verdict", Permission.Read, Verdict)
+        .Post("keel/inference-log/log-batch", Permission.Edit, LogBatch)
+        .Get("keel/inference-log/search", Permission.Read, Search);
+
+    private static DeploymentManager Manager(MlflowRequest r) => r.Http.RequestServices.GetRequiredService<DeploymentManager>();
+
+    private static async Task<IResult> Create(MlflowRequest r)
+    {
+        var body = Body(r);
+        var deployment = await Manager(r).CreateAsync(
+            r.Args.RequiredString("name"), r.Args.String("description"), DeploymentJson.ReadSpec(body), r.Args.String("message"), User(r), r.Ct);
+        return Deployment(r, deployment);
+    }
+
+    private static async Task<IResult> Update(MlflowRequest r)
+    {
+        var body = Body(r);
+        var hasSpec = body.TryGetProperty("routes", out _);
+        if (!hasSpec && (body.TryGetProperty("shadow", out _) || body.TryGetProperty("inference_log", out _)
+            || body.TryGetProperty("sticky_header", out _) || body.TryGetProperty("batching", out _)))
+        {
+            throw KeelException.Invalid("An update that changes the spec gives all of it, starting with 'routes' (what is left out returns to its default).");
+        }
+
+        var deployment = await Manager(r).UpdateAsync(
+            r.Args.RequiredString("name"), r.Args.String("description"), hasSpec ? DeploymentJson.ReadSpec(body) : null,
+            DeploymentJson.ReadRolloutRequest(body), r.Args.String("message"), User(r), r.Ct);
+        return Deployment(r, deployment);
+    }
+
+    private static async Task<IResult> Rollback(MlflowRequest r) => Deployment(r, await Manager(r).RollbackAsync(
+        r.Args.RequiredString("name"), r.Args.Int64("revision"), r.Args.String("message"), User(r), r.Ct));
+
+    private static async Task<IResult> Delete(MlflowRequest r)
+    {
+        await Manager(r).DeleteAsync(r.Args.RequiredString("name"), r.Ct);
+        return JsonResult.Empty;
+    }
+
+    private static async Task<IResult> Get(MlflowRequest r) =>
+        Deployment(r, await Manager(r).GetAsync(r.Args.RequiredString("name"), r.Ct));
+
+    private static async Task<IResult> List(MlflowRequest r)
+    {
+        var manager = Manager(r);
+        var deployments = await manager.Store.ListAsync(r.Ct);
+        return JsonResult.Object(w =>
+        {
+            w.WriteStartArray("deployments");
+            foreach (var d in deployments)
+            {
+                w.WriteStartObject();
+                WriteDeployment(w, d, manager.Find(d.Name));
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+        });
+    }
+
+    private static async Task<IResult> History(MlflowRequest r)
+    {
+        var name = r.Args.RequiredString("name");
+        var manager = Manager(r);
+        _ = await manager.GetAsync(name, r.Ct);
+        var limit = (int)Math.Clamp(r.Args.Int64("max_results") ?? 100, 1, 1000);
+        var history = await manager.Store.GetHistoryAsync(name, limit, r.Ct);
+        return JsonResult.Object(w =>
+        {
+            w.WriteStartArray("revisions");
+            foreach (var rev in history.Revisions)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("revision", rev.Revision);
+                w.WriteString("kind", rev.Kind);
+                w.WriteString("message", rev.Message);
+                w.WriteString("user_id", rev.User);
+                w.WriteNumber("time", rev.Time);
+                w.WriteStartArray("versions");
+                foreach (var v in rev.Versions)
+                {
+                    w.WriteStringValue(v);
+                }
+
+                w.WriteEndArray();
+                w.WriteStartObject("spec");
+                DeploymentJson.WriteSpec(w, rev.Spec);
+                w.WriteEndObject();
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteStartArray("events");
+            foreach (var e in history.Events)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("time", e.Time);
+                w.WriteNumber("revision", e.Revision);
+                w.WriteString("kind", e.Kind);
+                w.WriteString("message", e.Message);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+        });
+    }
+
+    private static async Task<IResult> Verdict(MlflowRequest r)
+    {
+        var limit = (int)Math.Clamp(r.Args.Int64("max_results") ?? 10_000, 1, 100_000);
+        var v = await Manager(r).ShadowVerdictAsync(r.Args.RequiredString("name"), r.Args.Int64("since"), limit, r.Ct);
+        return JsonResult.Object(w =>
+        {
+            w.WriteStartObject("verdict");
+            w.WriteString("deployment", v.Deployment);
+            w.WriteString("shadow_version", v.ShadowVersion);
+            w.WriteNumber("pairs", v.Pairs);
+            w.WriteNumber("shadow_errors", v.ShadowErrors);
+            w.WriteString("kind", v.Kind);
+            Number(w, "agreement_rate", v.AgreementRate);
+            Number(w, "mean_absolute_difference", v.MeanAbsoluteDifference);
+            Number(w, "max_absolute_difference", v.MaxAbsoluteDifference);
+            w.WriteNumber("live_p50_ms", v.LiveP50Ms);
+            w.WriteNumber("live_p99_ms", v.LiveP99Ms);
+            w.WriteNumber("shadow_p50_ms", v.ShadowP50Ms);
+            w.WriteNumber("shadow_p99_ms", v.ShadowP99Ms);
+            w.WriteString("summary", v.ToString());
+            w.WriteEndObject();
+        });
+    }
+
+    /// <summary>Inference records from `keel serve` replicas (the same shape `search` returns).</summary>
+    private static async Task<IResult> LogBatch(MlflowRequest r)
+    {
+        var body = Body(r);
+        if (!body.TryGetProperty("records", out var array) || array.ValueKind != JsonValueKind.Array)
+        {
+            throw KeelException.Missing("records");
+        }
+
+        if (array.GetArrayLength() > MaxInferenceBatch)
+        {
+            throw KeelException.Invalid($"'records' has {array.GetArrayLength()} entries; the limit is {MaxInferenceBatch} per request.");
+        }
+
+        var records = new List<InferenceRecord>(array.GetArrayLength());
+        var i = 0;
+        foreach (var item in array.EnumerateArray())
+        {
+            records.Add(ReadRecord(item, $"records[{i++}]"));
+        }
+
+        await Manager(r).InferenceLog.AppendAsync(records, r.Ct);
+        return JsonResult.Empty;
+    }
+
+    private static async Task<IResult> Search(MlflowRequest r)
+    {
+        var shadow = r.Args.String("shadow") is { } s ? bool.Parse(s) : (bool?)null;
+        var records = await Manager(r).InferenceLog.QueryAsync(new InferenceQuery(
+            r.Args.RequiredString("deployment"), r.Args.Int64("since"), r.Args.Int64("until"), r.Args.String("route"), shadow,
+            (int)Math.Clamp(r.Args.Int64("max_results") ?? 1000, 1, 50_000)), r.Ct);
+        return JsonResult.Object(w =>
+        {
+            w.WriteStartArray("records");
+            foreach (var record in records)
+            {
+                WriteRecord(w, record);
+            }
+
+            w.WriteEndArray();
+        });
+    }
+
+    internal static void WriteRecord(Utf8JsonWriter w, InferenceRecord record)
+    {
+        w.WriteStartObject();
+        w.WriteString("request_id", record.RequestId);
+        w.WriteString("deployment", record.Deployment);
+        w.WriteString("model_name", record.ModelName);
+        w.WriteString("model_version", record.ModelVersion);
+        w.WriteString("route", record.Route);
+        w.WriteBoolean("shadow", record.Shadow);
+        w.WriteNumber("time", record.Time);
+        w.WriteNumber("latency_ms", record.LatencyMs);
+        w.WriteNumber("status", record.Status);
+        if (record.Error is not null)
+        {
+            w.WriteString("error", record.Error);
+        }
+
+        if (record.Inputs is not null)
+        {
+            w.WritePropertyName("inputs");
+            w.WriteRawValue(record.Inputs, skipInputValidation: true);
+        }
+
+        if (record.Outputs is not null)
+        {
+            w.WritePropertyName("outputs");
+            w.WriteRawValue(record.Outputs, skipInputValidation: true);
+        }
+
+        w.WriteEndObject();
+    }
+
+    private static InferenceRecord ReadRecord(JsonElement e, string at)
+    {
+        string Text(string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String && v.GetString() is { Length: > 0 and <= 500 } s
+            ? s : throw KeelException.Invalid($"Invalid value for '{at}.{name}': a string of 1 to 500 characters.");
+        string? Raw(string name) => e.TryGetProperty(name, out var v) && v.ValueKind is JsonValueKind.Object or JsonValueKind.Array ? v.GetRawText() : null;
+        double Number(string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble()
+            : throw KeelException.Invalid($"Invalid value for '{at}.{name}': a number.");
+        if (e.ValueKind != JsonValueKind.Object)
+        {
+            throw KeelException.Invalid($"Invalid value for '{at}': an object.");
+        }
+
+        return new InferenceRecord(
+            Text("request_id"), Text("deployment"), Text("model_name"), Text("model_version"), Text("route"),
+            e.TryGetProperty("shadow", out var sh) && sh.ValueKind == JsonValueKind.True,
+            (long)Number("time"), Number("latency_ms"), (int)Number("status"),
+            e.TryGetProperty("error", out var err) && err.ValueKind == JsonValueKind.String ? err.GetString() : null,
+            Raw("inputs"), Raw("outputs"));
+    }
+
+    private static JsonElement Body(MlflowRequest r) =>
+        r.Args.Body.ValueKind == JsonValueKind.Object ? r.Args.Body : throw KeelException.Invalid("Expected a JSON object in the request body.");
+
+    private static string? User(MlflowRequest r) => r.Http.User.Identity?.Name;
+
+    private static JsonResult Deployment(MlflowRequest r, Deployment deployment) => JsonResult.Object(w =>
+    {
+        w.WriteStartObject("deployment");
+        WriteDeployment(w, deployment, Manager(r).Find(deployment.Name));
+        w.WriteEndObject();
+    });
+
+    private static void WriteDeployment(Utf8JsonWriter w, Deployment d, DeploymentRuntime? runtime)
+    {
+        w.WriteString("name", d.Name);
+        if (d.Description is not null)
+        {
+            w.WriteString("description", d.Description);
+        }
+
+        w.WriteNumber("revision", d.Revision);
+        w.WriteNumber("creation_time", d.CreationTime);
+        w.WriteNumber("last_updated_time", d.LastUpdatedTime);
+        DeploymentJson.WriteSpec(w, d.Spec);
+        if (d.Rollout is { } rollout)
+        {
+            w.WriteStartObject("rollout");
+            DeploymentJson.WriteRolloutState(w, rollout);
+            w.WriteEndObject();
+        }
+
+        var table = runtime?.Current;
+        w.WriteString("status", table is null ? "not_loaded" : table.Revision == d.Revision ? "serving" : "updating");
+        w.WriteString("endpoint", $"/deployments/{d.Name}/invocations");
+        if (table is null)
+        {
+            return;
+        }
+
+        var total = table.Routes.Sum(x => x.Weight);
+        w.WriteStartArray("serving");
+        foreach (var route in table.Routes)
+        {
+            w.WriteStartObject();
+            w.WriteString("route", route.Name);
+            w.WriteString("model_uri", route.ModelUri);
+            w.WriteString("model_name", route.Model.Name);
+            w.WriteString("version", route.Model.Version);
+            w.WriteNumber("share", total > 0 ? route.Weight / total : 0);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        if (table.Shadow is { } shadow)
+        {
+            w.WriteStartObject("shadow_serving");
+            w.WriteString("model_uri", shadow.ModelUri);
+            w.WriteString("model_name", shadow.Model.Name);
+            w.WriteString("version", shadow.Model.Version);
+            w.WriteNumber("share", table.ShadowShare);
+            w.WriteEndObject();
+        }
+    }
+
+    private static void Number(Utf8JsonWriter w, string name, double? value)
+    {
+        if (value is { } v && double.IsFinite(v))
+        {
+            w.WriteNumber(name, v);
+        }
+    }
+}

@@ -1,0 +1,280 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using Keel.Core.Inference;
+using Keel.Serving.Predictors;
+using Keel.Serving.Protocols;
+using Keel.Serving.Tabular;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Keel.Server.Serving;
+
+/// <summary>Where batches of inference records go: the SQL store in `keel server`, the server's REST API from `keel serve`.</summary>
+public interface IInferenceSink
+{
+    Task WriteAsync(IReadOnlyList<InferenceRecord> records, CancellationToken ct);
+}
+
+/// <summary>The SQL inference log of the platform's own database.</summary>
+public sealed class StoreInferenceSink(IInferenceLogStore store) : IInferenceSink
+{
+    public Task WriteAsync(IReadOnlyList<InferenceRecord> records, CancellationToken ct) => store.AppendAsync(records, ct);
+}
+
+/// <summary>One scored request waiting in the queue; its inputs and outputs are turned into JSON by the writer, not the request.</summary>
+public sealed record PendingInference(
+    string RequestId,
+    string Deployment,
+    string ModelName,
+    string ModelVersion,
+    string Route,
+    bool Shadow,
+    long Time,
+    double LatencyMs,
+    int Status,
+    string? Error,
+    Table? Inputs,
+    PredictionResult? Outputs);
+
+/// <summary>How the inference log queues and writes.</summary>
+public sealed class InferenceLogOptions
+{
+    /// <summary>Records held in memory at most; beyond it new records are dropped (and counted), never waited for.</summary>
+    public int Capacity { get; set; } = 50_000;
+
+    /// <summary>Records written per batch at most.</summary>
+    public int BatchSize { get; set; } = 2_000;
+
+    /// <summary>How long the writer gathers a batch before writing what it has.</summary>
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+}
+
+/// <summary>
+/// The inference log's bounded queue (DESIGN "Serving"): a request hands its record over with a
+/// non-blocking <see cref="TryEnqueue"/> and goes on; one writer drains the queue in batches,
+/// serialises inputs and outputs and writes them to the sink. When the queue is full the record
+/// is dropped and counted (<see cref="Dropped"/>, exported as `keel_inference_log_dropped_total`).
+/// A batch the sink refuses is retried with back-off a few times, then dropped and counted.
+/// </summary>
+public sealed partial class InferenceLog : BackgroundService
+{
+    private const int MaxAttempts = 5;
+
+    private readonly Channel<PendingInference> _queue;
+    private readonly IInferenceSink? _sink;
+    private readonly InferenceLogOptions _options;
+    private readonly ILogger<InferenceLog> _logger;
+    private long _dropped;
+    private long _written;
+    private long _failed;
+
+    public InferenceLog(IInferenceSink? sink, InferenceLogOptions options, ILogger<InferenceLog> logger)
+    {
+        _sink = sink;
+        _options = options;
+        _logger = logger;
+        _queue = Channel.CreateBounded<PendingInference>(new BoundedChannelOptions(options.Capacity)
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleReader = true,
+        });
+    }
+
+    /// <summary>False when nothing is logged here (a local model with no server).</summary>
+    public bool Enabled => _sink is not null;
+
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    public long Written => Interlocked.Read(ref _written);
+
+    public long Failed => Interlocked.Read(ref _failed);
+
+    public int Queued => _queue.Reader.Count;
+
+    /// <summary>Queues a record without waiting; a full queue drops it and counts the drop.</summary>
+    public void TryEnqueue(PendingInference record)
+    {
+        if (_sink is null)
+        {
+            return;
+        }
+
+        if (!_queue.Writer.TryWrite(record))
+        {
+            Interlocked.Increment(ref _dropped);
+        }
+    }
+
+    /// <summary>Waits until everything queued so far is written (tests, shutdown).</summary>
+    public async Task FlushAsync(CancellationToken ct)
+    {
+        while (_queue.Reader.Count > 0 || Volatile.Read(ref _writing) != 0)
+        {
+            await Task.Delay(10, ct);
+        }
+    }
+
+    private int _writing;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (_sink is null)
+        {
+            return;
+        }
+
+        var batch = new List<PendingInference>(_options.BatchSize);
+        var reader = _queue.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(stoppingToken))
+            {
+                Volatile.Write(ref _writing, 1);
+                using (var gather = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
+                {
+                    gather.CancelAfter(_options.FlushInterval);
+                    try
+                    {
+                        while (batch.Count < _options.BatchSize)
+                        {
+                            if (reader.TryRead(out var item))
+                            {
+                                batch.Add(item);
+                            }
+                            else if (!await reader.WaitToReadAsync(gather.Token))
+                            {
+                                break;
+                            }
+                        }
+                    }
+                    catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+                    {
+                        // The flush interval passed: write what there is.
+                    }
+                }
+
+                await WriteAsync(batch, stoppingToken);
+                batch.Clear();
+                Volatile.Write(ref _writing, 0);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutdown: write what is still queued, without the stopping token.
+            while (reader.TryRead(out var item))
+            {
+                batch.Add(item);
+            }
+
+            await WriteAsync(batch, CancellationToken.None);
+            Volatile.Write(ref _writing, 0);
+        }
+    }
+
+    private async Task WriteAsync(List<PendingInference> batch, CancellationToken ct)
+    {
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
+        var records = batch.ConvertAll(ToRecord);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await _sink!.WriteAsync(records, ct);
+                Interlocked.Add(ref _written, records.Count);
+                return;
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                if (attempt >= MaxAttempts)
+                {
+                    Interlocked.Add(ref _failed, records.Count);
+                    LogWriteFailed(_logger, e, records.Count, attempt);
+                    return;
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(100 * (1 << attempt)), ct);
+            }
+        }
+    }
+
+    /// <summary>The durable form of a pending record: inputs as JSON columns, outputs as `/invocations` writes them.</summary>
+    public static InferenceRecord ToRecord(PendingInference p) => new(
+        p.RequestId, p.Deployment, p.ModelName, p.ModelVersion, p.Route, p.Shadow, p.Time, p.LatencyMs, p.Status, p.Error,
+        p.Inputs is null ? null : Json(w => WriteColumns(w, p.Inputs)),
+        p.Outputs is null ? null : Json(w => MlflowScoring.WritePredictions(w, p.Outputs)));
+
+    /// <summary>`{"column": [values...], ...}`; missing values are null.</summary>
+    public static void WriteColumns(Utf8JsonWriter w, Table table)
+    {
+        w.WriteStartObject();
+        foreach (var column in table.Columns)
+        {
+            w.WriteStartArray(column.Name);
+            for (var row = 0; row < column.Length; row++)
+            {
+                if (column.IsMissing(row))
+                {
+                    w.WriteNullValue();
+                    continue;
+                }
+
+                switch (column.Type)
+                {
+                    case ColumnType.String:
+                        w.WriteStringValue(column.GetString(row));
+                        break;
+                    case ColumnType.Boolean:
+                        w.WriteBooleanValue(column.GetDouble(row) != 0);
+                        break;
+                    case ColumnType.Float:
+                        // As float, so 5.1f is written 5.1 (not 5.099999904632568).
+                        var single = (float)column.GetDouble(row);
+                        if (float.IsFinite(single))
+                        {
+                            w.WriteNumberValue(single);
+                        }
+                        else
+                        {
+                            w.WriteNullValue();
+                        }
+
+                        break;
+                    default:
+                        var value = column.GetDouble(row);
+                        if (double.IsFinite(value))
+                        {
+                            w.WriteNumberValue(value);
+                        }
+                        else
+                        {
+                            w.WriteNullValue();
+                        }
+
+                        break;
+                }
+            }
+
+            w.WriteEndArray();
+        }
+
+        w.WriteEndObject();
+    }
+
+    private static string Json(Action<Utf8JsonWriter> write)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            write(w);
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped {Count} inference records after {Attempts} failed writes.")]
+    private static partial void LogWriteFailed(ILogger logger, Exception e, int count, int attempts);
+}
