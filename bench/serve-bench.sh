@@ -3,10 +3,13 @@
 #   bare   a bare ASP.NET Core endpoint answering constant JSON (bench/Keel.Benchmarks `bare`),
 #   dep    keel server's /deployments/iris/invocations (inference log on, SQLite sink),
 #   oip    keel server's /v2/models/iris/infer (same deployment, OIP v2 typed tensor),
+#   nolog  the same deployment with the inference log off (sample_rate 0): what the log costs,
+#   batch  the same deployment with micro-batching (max_batch_size 32, max_wait_ms 1),
 #   serve  keel serve --model models:/iris@champion /invocations (inference log sent to the server),
 # with the iris_forest fixture and the 2-row dataframe_split body of the issue.
 #   bench/serve-bench.sh [ROUNDS]   (default 2 rounds of 20 s per target, after one 10 s warm-up each)
-# Environment: DURATION (default 20s), CONNECTIONS (default 32), KEEP=1 keeps the data folder.
+# Environment: DURATION (default 20s), CONNECTIONS (default 32), TARGETS (default "bare dep oip nolog batch serve"),
+# KEEP=1 keeps the data folder.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 rounds="${1:-2}"
@@ -22,15 +25,19 @@ fixtures="$(cd "$root/.." && pwd)/shared/fixtures"; [ -d "$fixtures" ] || fixtur
 echo "building ..." >&2
 "$root/keel" --help >/dev/null
 dotnet build "$root/bench/Keel.Benchmarks" -c Release --nologo -v q -tl:off >/dev/null
-bench() { dotnet "$root/bench/Keel.Benchmarks/bin/Release/net10.0/Keel.Benchmarks.dll" "$@"; }
+dll="$root/bench/Keel.Benchmarks/bin/Release/net10.0/Keel.Benchmarks.dll"
 wait_for() { for _ in $(seq 1 300); do curl -sf -o /dev/null "$1" && return 0; sleep 0.2; done; echo "no answer from $1" >&2; exit 1; }
 
-bench bare 8091 >"$data/bare.log" 2>&1 & pids+=($!)
+dotnet "$dll" bare 8091 >"$data/bare.log" 2>&1 & pids+=($!)
 "$root/keel" server --port 8090 --data-dir "$data/server" >"$data/server.log" 2>&1 & pids+=($!)
 wait_for http://127.0.0.1:8090/health
-bench log-onnx http://127.0.0.1:8090 "$fixtures/iris_forest.onnx" iris champion >&2
+dotnet "$dll" log-onnx http://127.0.0.1:8090 "$fixtures/iris_forest.onnx" iris champion >&2
 curl -sf -X POST http://127.0.0.1:8090/api/2.0/keel/deployments/create -H 'Content-Type: application/json' \
   -d '{"name": "iris", "routes": [{"name": "primary", "model_uri": "models:/iris@champion", "weight": 100}], "inference_log": {"sample_rate": 1}}' >/dev/null
+curl -sf -X POST http://127.0.0.1:8090/api/2.0/keel/deployments/create -H 'Content-Type: application/json' \
+  -d '{"name": "iris-nolog", "routes": [{"name": "primary", "model_uri": "models:/iris@champion", "weight": 100}], "inference_log": {"sample_rate": 0}}' >/dev/null
+curl -sf -X POST http://127.0.0.1:8090/api/2.0/keel/deployments/create -H 'Content-Type: application/json' \
+  -d '{"name": "iris-batched", "routes": [{"name": "primary", "model_uri": "models:/iris@champion", "weight": 100}], "batching": {"max_batch_size": 32, "max_wait_ms": 1}}' >/dev/null
 "$root/keel" serve --model models:/iris@champion --tracking-uri http://127.0.0.1:8090 --port 8092 --cache-dir "$data/cache" >"$data/serve.log" 2>&1 & pids+=($!)
 wait_for http://127.0.0.1:8092/ping
 
@@ -45,9 +52,11 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"inputs": [{"name": "input", "shape": [2, 4], "datatype": "FP32", "data": [5.1,3.5,1.4,0.2,6.2,2.9,4.3,1.3]}]}'
 LUA
 declare -A url=([bare]=http://127.0.0.1:8091/invocations [dep]=http://127.0.0.1:8090/deployments/iris/invocations
-  [oip]=http://127.0.0.1:8090/v2/models/iris/infer [serve]=http://127.0.0.1:8092/invocations)
-declare -A script=([bare]=inv.lua [dep]=inv.lua [oip]=oip.lua [serve]=inv.lua)
-targets=(bare dep oip serve)
+  [oip]=http://127.0.0.1:8090/v2/models/iris/infer [batch]=http://127.0.0.1:8090/deployments/iris-batched/invocations
+  [nolog]=http://127.0.0.1:8090/deployments/iris-nolog/invocations
+  [serve]=http://127.0.0.1:8092/invocations)
+declare -A script=([bare]=inv.lua [dep]=inv.lua [oip]=oip.lua [batch]=inv.lua [nolog]=inv.lua [serve]=inv.lua)
+targets=(${TARGETS:-bare dep oip nolog batch serve})
 
 run() { # target duration -> "req/s p50 p99 errors"
   local out; out=$(wrk -t2 -c"$connections" -d"$2" --latency -s "$data/${script[$1]}" "${url[$1]}")

@@ -43,10 +43,10 @@ public sealed class InferenceLogOptions
     public int Capacity { get; set; } = 50_000;
 
     /// <summary>Records written per batch at most.</summary>
-    public int BatchSize { get; set; } = 2_000;
+    public int BatchSize { get; set; } = 256;
 
     /// <summary>How long the writer gathers a batch before writing what it has.</summary>
-    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 }
 
 /// <summary>
@@ -116,6 +116,9 @@ public sealed partial class InferenceLog : BackgroundService
 
     private int _writing;
 
+    // The writer's JSON buffers, reused for every record (there is one writer).
+    private readonly RecordJson _json = new();
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (_sink is null)
@@ -178,7 +181,7 @@ public sealed partial class InferenceLog : BackgroundService
             return;
         }
 
-        var records = batch.ConvertAll(ToRecord);
+        var records = batch.ConvertAll(_json.ToRecord);
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -202,10 +205,7 @@ public sealed partial class InferenceLog : BackgroundService
     }
 
     /// <summary>The durable form of a pending record: inputs as JSON columns, outputs as `/invocations` writes them.</summary>
-    public static InferenceRecord ToRecord(PendingInference p) => new(
-        p.RequestId, p.Deployment, p.ModelName, p.ModelVersion, p.Route, p.Shadow, p.Time, p.LatencyMs, p.Status, p.Error,
-        p.Inputs is null ? null : Json(w => WriteColumns(w, p.Inputs)),
-        p.Outputs is null ? null : Json(w => MlflowScoring.WritePredictions(w, p.Outputs)));
+    public static InferenceRecord ToRecord(PendingInference p) => new RecordJson().ToRecord(p);
 
     /// <summary>`{"column": [values...], ...}`; missing values are null.</summary>
     public static void WriteColumns(Utf8JsonWriter w, Table table)
@@ -264,15 +264,27 @@ public sealed partial class InferenceLog : BackgroundService
         w.WriteEndObject();
     }
 
-    private static string Json(Action<Utf8JsonWriter> write)
+    /// <summary>Turns pending records into stored ones with one reused buffer and JSON writer.</summary>
+    private sealed class RecordJson
     {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            write(w);
-        }
+        private readonly System.Buffers.ArrayBufferWriter<byte> _buffer = new(1024);
+        private readonly Utf8JsonWriter _writer;
 
-        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+        public RecordJson() => _writer = new Utf8JsonWriter(_buffer);
+
+        public InferenceRecord ToRecord(PendingInference p) => new(
+            p.RequestId, p.Deployment, p.ModelName, p.ModelVersion, p.Route, p.Shadow, p.Time, p.LatencyMs, p.Status, p.Error,
+            p.Inputs is { } inputs ? Json(w => WriteColumns(w, inputs)) : null,
+            p.Outputs is { } outputs ? Json(w => MlflowScoring.WritePredictions(w, outputs)) : null);
+
+        private string Json(Action<Utf8JsonWriter> write)
+        {
+            _buffer.ResetWrittenCount();
+            _writer.Reset(_buffer);
+            write(_writer);
+            _writer.Flush();
+            return System.Text.Encoding.UTF8.GetString(_buffer.WrittenSpan);
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped {Count} inference records after {Attempts} failed writes.")]

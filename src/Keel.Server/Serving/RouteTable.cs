@@ -1,4 +1,6 @@
 using Keel.Core.Deployments;
+using Keel.Serving.Predictors;
+using Keel.Serving.Tabular;
 
 namespace Keel.Server.Serving;
 
@@ -48,6 +50,13 @@ public sealed class SharedModel
 public sealed record ActiveRoute(string Name, string ModelUri, double Weight, SharedModel Shared)
 {
     public ServedModel Model => Shared.Model;
+
+    /// <summary>Set when the deployment batches requests (`batching`): requests go through it instead of straight to the model.</summary>
+    public MicroBatcher? Batcher { get; init; }
+
+    /// <summary>Scores one request, alone or in a micro-batch.</summary>
+    public ValueTask<PredictionResult> PredictAsync(Table input) =>
+        Batcher is { } batcher ? new(batcher.PredictAsync(input)) : new(Model.Predictor.Predict(input));
 }
 
 /// <summary>
@@ -68,7 +77,9 @@ public sealed class RouteTable : IDisposable
 
         Deployment = deployment;
         Revision = revision;
-        Routes = routes;
+        Routes = spec.Batching is { } batching
+            ? [.. routes.Select(r => r with { Batcher = new MicroBatcher(r.Model.Predictor, batching) })]
+            : routes;
         Shadow = shadow;
         Spec = spec;
         _cumulative = new double[routes.Count];

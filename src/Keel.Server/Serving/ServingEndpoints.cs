@@ -70,8 +70,9 @@ internal static class ServingEndpoints
         Directory(context).Find(name) ?? throw KeelException.NotFound($"No deployment or model named '{name}' is served here.");
 
     private static Task InvocationsAsync(HttpContext context, DeploymentRuntime runtime) =>
-        ScoreAsync(context, runtime, version: null, async (scoring, model) =>
+        ScoreAsync(context, runtime, version: null, async (scoring, route) =>
         {
+            var model = route.Model;
             var check = MlflowScoring.CheckContentType(context.Request.ContentType);
             if (check.Error is { } unsupported)
             {
@@ -84,7 +85,7 @@ internal static class ServingEndpoints
                 ? await MlflowScoring.ParseCsvAsync(new MemoryStream(body.Array!, body.Offset, body.Count, writable: false), model.Predictor.Signature, context.RequestAborted)
                 : MlflowScoring.ParseJson(body, model.Predictor.Signature);
             scoring.Input = input.Table;
-            var result = scoring.Result = model.Predictor.Predict(input.Table);
+            var result = scoring.Result = await route.PredictAsync(input.Table);
             context.Response.ContentType = "application/json";
             await using var writer = new Utf8JsonWriter(context.Response.BodyWriter);
             MlflowScoring.WritePredictions(writer, result);
@@ -94,11 +95,12 @@ internal static class ServingEndpoints
     private static async Task<IResult> InferAsync(HttpContext context, string name, string? version = null)
     {
         IResult? response = null;
-        await ScoreAsync(context, Find(context, name), version, async (scoring, model) =>
+        await ScoreAsync(context, Find(context, name), version, async (scoring, route) =>
         {
+            var model = route.Model;
             var request = OpenInference.ParseInfer(await ReadBodyAsync(context), model.Predictor.Signature);
             scoring.Input = request.Table;
-            var result = scoring.Result = model.Predictor.Predict(request.Table);
+            var result = scoring.Result = await route.PredictAsync(request.Table);
             var id = request.Id ?? scoring.RequestId;
             // The predictions are computed here, inside the lease; the result only writes them.
             response = new JsonWriterResult(w => OpenInference.WriteInferResponse(w, model.Name, model.Version, id, result, request.RequestedOutputs));
@@ -107,7 +109,7 @@ internal static class ServingEndpoints
     }
 
     /// <summary>One scoring request: lease, route, score, then metrics, shadow copy and inference record.</summary>
-    private static async Task ScoreAsync(HttpContext context, DeploymentRuntime runtime, string? version, Func<Scoring, ServedModel, Task> score)
+    private static async Task ScoreAsync(HttpContext context, DeploymentRuntime runtime, string? version, Func<Scoring, ActiveRoute, Task> score)
     {
         var services = context.RequestServices;
         using var lease = runtime.Host.Acquire();
@@ -125,7 +127,7 @@ internal static class ServingEndpoints
         string? error = null;
         try
         {
-            await score(scoring, model);
+            await score(scoring, route);
         }
         catch (UnsupportedMediaException e)
         {

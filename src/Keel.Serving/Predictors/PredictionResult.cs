@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Keel.Core.Errors;
 using Keel.Serving.Tabular;
@@ -126,6 +127,42 @@ public sealed class PredictionResult
     /// what it returns for a DataFrame).
     /// </summary>
     public JsonNode ToMlflowPredictions() => _outputs.Length == 1 ? _outputs[0].ToJson() : ToRecords();
+
+    /// <summary>
+    /// Writes what <see cref="ToMlflowPredictions"/> returns straight to <paramref name="writer"/>,
+    /// without building the JSON tree (the scoring endpoints' hot path).
+    /// </summary>
+    public void WriteMlflowPredictions(Utf8JsonWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        if (_outputs.Length == 1)
+        {
+            _outputs[0].WriteJson(writer);
+            return;
+        }
+
+        writer.WriteStartArray();
+        for (var row = 0; row < RowCount; row++)
+        {
+            writer.WriteStartObject();
+            foreach (var output in _outputs)
+            {
+                writer.WritePropertyName(output.Name);
+                if (output.RowWidth == 1)
+                {
+                    output.WriteValue(writer, row);
+                }
+                else
+                {
+                    output.WriteRow(writer, row);
+                }
+            }
+
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+    }
 
     /// <summary>One JSON object per row: output name → value (width 1) or list.</summary>
     public JsonArray ToRecords()

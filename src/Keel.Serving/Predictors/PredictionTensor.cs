@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Keel.Core.Errors;
 using Keel.Serving.Tabular;
@@ -130,6 +131,76 @@ public sealed class PredictionTensor
         }
 
         return list;
+    }
+
+    /// <summary>Writes <see cref="ToJson"/>'s value without building it.</summary>
+    public void WriteJson(Utf8JsonWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        var index = 0;
+        Write(writer, 0, ref index);
+    }
+
+    /// <summary>Writes <see cref="RowToJson"/>'s value without building it.</summary>
+    public void WriteRow(Utf8JsonWriter writer, int row)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        var index = row * RowWidth;
+        if (Shape.Count == 1)
+        {
+            WriteValue(writer, index);
+        }
+        else
+        {
+            Write(writer, 1, ref index);
+        }
+    }
+
+    /// <summary>One value (flat index); NaN and infinities are written as null.</summary>
+    public void WriteValue(Utf8JsonWriter writer, int index)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        switch (Data)
+        {
+            case float[] f when float.IsFinite(f[index]):
+                writer.WriteNumberValue(f[index]);
+                break;
+            case double[] d when double.IsFinite(d[index]):
+                writer.WriteNumberValue(d[index]);
+                break;
+            case long[] l:
+                writer.WriteNumberValue(l[index]);
+                break;
+            case int[] i:
+                writer.WriteNumberValue(i[index]);
+                break;
+            case bool[] b:
+                writer.WriteBooleanValue(b[index]);
+                break;
+            case string?[] s when s[index] is { } text:
+                writer.WriteStringValue(text);
+                break;
+            default:
+                writer.WriteNullValue();
+                break;
+        }
+    }
+
+    private void Write(Utf8JsonWriter writer, int dimension, ref int index)
+    {
+        if (dimension == Shape.Count)
+        {
+            WriteValue(writer, index++);
+            return;
+        }
+
+        writer.WriteStartArray();
+        for (var i = 0; i < Shape[dimension]; i++)
+        {
+            Write(writer, dimension + 1, ref index);
+        }
+
+        writer.WriteEndArray();
     }
 
     /// <summary>One value (flat index) as JSON; NaN and infinities become null.</summary>

@@ -113,7 +113,7 @@ public static partial class MlflowScoring
         ArgumentNullException.ThrowIfNull(result);
         writer.WriteStartObject();
         writer.WritePropertyName("predictions");
-        result.ToMlflowPredictions().WriteTo(writer);
+        result.WriteMlflowPredictions(writer);
         writer.WriteEndObject();
     }
 

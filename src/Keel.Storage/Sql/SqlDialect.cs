@@ -74,6 +74,79 @@ internal abstract class SqlDialect
         }
     }
 
+    /// <summary>
+    /// Appends inference records inside the caller's transaction. The default is multi-row INSERTs
+    /// of <see cref="InferenceRowsPerStatement"/> rows with positional parameter names.
+    /// </summary>
+    public virtual async Task InsertInferenceAsync(DbConnection c, DbTransaction tx, IReadOnlyList<Keel.Core.Inference.InferenceRecord> records, CancellationToken ct)
+    {
+        const int columns = 12;
+        DbCommand? full = null;
+        try
+        {
+            for (var start = 0; start < records.Count; start += InferenceRowsPerStatement)
+            {
+                var count = Math.Min(InferenceRowsPerStatement, records.Count - start);
+                var command = count == InferenceRowsPerStatement ? full ??= InferenceInsert(c, tx, count) : InferenceInsert(c, tx, count);
+                var p = command.Parameters;
+                for (var i = 0; i < count; i++)
+                {
+                    var values = InferenceValues(records[start + i]);
+                    for (var j = 0; j < columns; j++)
+                    {
+                        p[(i * columns) + j].Value = values[j] ?? DBNull.Value;
+                    }
+                }
+
+                await command.ExecuteNonQueryAsync(ct);
+                if (!ReferenceEquals(command, full))
+                {
+                    await command.DisposeAsync();
+                }
+            }
+        }
+        finally
+        {
+            if (full is not null)
+            {
+                await full.DisposeAsync();
+            }
+        }
+    }
+
+    protected const string InferenceColumns =
+        "request_id, deployment, model_name, model_version, route, shadow, time, latency_ms, status, error, inputs, outputs";
+
+    protected virtual int InferenceRowsPerStatement => 200;
+
+    /// <summary>A record's column values in <see cref="InferenceColumns"/> order.</summary>
+    protected static object?[] InferenceValues(Keel.Core.Inference.InferenceRecord r) =>
+    [
+        r.RequestId, r.Deployment, r.ModelName, r.ModelVersion, r.Route, r.Shadow ? 1 : 0, r.Time,
+        double.IsFinite(r.LatencyMs) ? r.LatencyMs : 0, r.Status, r.Error, r.Inputs, r.Outputs,
+    ];
+
+    private static DbCommand InferenceInsert(DbConnection c, DbTransaction tx, int rows)
+    {
+        var sql = new System.Text.StringBuilder($"INSERT INTO inference_log ({InferenceColumns}) VALUES ");
+        var command = c.Command(string.Empty, tx);
+        for (var i = 0; i < rows; i++)
+        {
+            sql.Append(i == 0 ? "(" : ", (");
+            for (var j = 0; j < 12; j++)
+            {
+                var name = $"@p{(i * 12) + j}";
+                sql.Append(j == 0 ? name : ", " + name);
+                command.Add(name, null);
+            }
+
+            sql.Append(')');
+        }
+
+        command.CommandText = sql.ToString();
+        return command;
+    }
+
     /// <summary>Runs a query and hands each row to <paramref name="row"/> (columns read by ordinal).</summary>
     public virtual async Task ForEachRowAsync(DbCommand command, Action<ISqlRow> row, CancellationToken ct)
     {

@@ -101,6 +101,44 @@ internal sealed class SqliteDialect : SqlDialect
     }
 
     /// <summary>
+    /// The inference log's batches: one prepared single-row statement stepped per record, bound by
+    /// position through SQLite's API (the same reason as <see cref="InsertMetricsAsync"/>).
+    /// </summary>
+    public override Task InsertInferenceAsync(DbConnection c, DbTransaction tx, IReadOnlyList<Keel.Core.Inference.InferenceRecord> records, CancellationToken ct)
+    {
+        var db = ((SqliteConnection)c).Handle!;
+        Check(db, raw.sqlite3_prepare_v2(db,
+            $"INSERT INTO inference_log ({InferenceColumns}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", out var statement));
+        using (statement)
+        {
+            foreach (var record in records)
+            {
+                var values = InferenceValues(record);
+                for (var i = 0; i < values.Length; i++)
+                {
+                    Check(db, values[i] switch
+                    {
+                        string text => raw.sqlite3_bind_text(statement, i + 1, text),
+                        long integer => raw.sqlite3_bind_int64(statement, i + 1, integer),
+                        int integer => raw.sqlite3_bind_int(statement, i + 1, integer),
+                        double real => raw.sqlite3_bind_double(statement, i + 1, real),
+                        _ => raw.sqlite3_bind_null(statement, i + 1),
+                    });
+                }
+
+                if (raw.sqlite3_step(statement) != raw.SQLITE_DONE)
+                {
+                    throw new SqliteException(raw.sqlite3_errmsg(db).utf8_to_string(), raw.sqlite3_errcode(db));
+                }
+
+                raw.sqlite3_reset(statement);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
     /// Histories run to millions of rows; stepping the statement through SQLite's API directly
     /// reads them in about half the time the ADO.NET data reader takes.
     /// </summary>
