@@ -38,66 +38,53 @@ internal abstract class SqlDialect
     /// Appends metric points, silently skipping exact duplicates (the primary key). The default is
     /// multi-row INSERTs of <see cref="MetricRowsPerStatement"/> rows: one round trip per chunk.
     /// </summary>
-    public virtual async Task InsertMetricsAsync(DbConnection c, DbTransaction tx, string runId, IReadOnlyList<Metric> metrics, CancellationToken ct)
-    {
-        DbCommand? full = null;
-        try
+    public virtual Task InsertMetricsAsync(DbConnection c, DbTransaction tx, string runId, IReadOnlyList<Metric> metrics, CancellationToken ct) =>
+        InChunksAsync(metrics.Count, MetricRowsPerStatement, rows => MetricInsert(c, tx, runId, rows), (parameters, start, count) =>
         {
-            for (var start = 0; start < metrics.Count; start += MetricRowsPerStatement)
+            for (var i = 0; i < count; i++)
             {
-                var count = Math.Min(MetricRowsPerStatement, metrics.Count - start);
-                var command = count == MetricRowsPerStatement ? full ??= MetricInsert(c, tx, runId, count) : MetricInsert(c, tx, runId, count);
-                var parameters = command.Parameters;
-                for (var i = 0; i < count; i++)
-                {
-                    var m = metrics[start + i];
-                    parameters[1 + (i * 5)].Value = m.Key;
-                    parameters[2 + (i * 5)].Value = m.Timestamp;
-                    parameters[3 + (i * 5)].Value = m.Step;
-                    parameters[4 + (i * 5)].Value = StoredValue(m.Value);
-                    parameters[5 + (i * 5)].Value = double.IsNaN(m.Value) ? 1 : 0;
-                }
-
-                await command.ExecuteNonQueryAsync(ct);
-                if (!ReferenceEquals(command, full))
-                {
-                    await command.DisposeAsync();
-                }
+                var m = metrics[start + i];
+                parameters[1 + (i * 5)].Value = m.Key;
+                parameters[2 + (i * 5)].Value = m.Timestamp;
+                parameters[3 + (i * 5)].Value = m.Step;
+                parameters[4 + (i * 5)].Value = StoredValue(m.Value);
+                parameters[5 + (i * 5)].Value = double.IsNaN(m.Value) ? 1 : 0;
             }
-        }
-        finally
-        {
-            if (full is not null)
-            {
-                await full.DisposeAsync();
-            }
-        }
-    }
+        }, ct);
 
     /// <summary>
     /// Appends inference records inside the caller's transaction. The default is multi-row INSERTs
     /// of <see cref="InferenceRowsPerStatement"/> rows with positional parameter names.
     /// </summary>
-    public virtual async Task InsertInferenceAsync(DbConnection c, DbTransaction tx, IReadOnlyList<Keel.Core.Inference.InferenceRecord> records, CancellationToken ct)
+    public virtual Task InsertInferenceAsync(DbConnection c, DbTransaction tx, IReadOnlyList<Keel.Core.Inference.InferenceRecord> records, CancellationToken ct) =>
+        InChunksAsync(records.Count, InferenceRowsPerStatement, rows => InferenceInsert(c, tx, rows), (parameters, start, count) =>
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var values = InferenceValues(records[start + i]);
+                for (var j = 0; j < values.Length; j++)
+                {
+                    parameters[(i * values.Length) + j].Value = values[j] ?? DBNull.Value;
+                }
+            }
+        }, ct);
+
+    /// <summary>
+    /// Runs a multi-row INSERT per chunk of <paramref name="perStatement"/> rows: the full-size
+    /// command is prepared once and rebound; <paramref name="bind"/> sets a chunk's values
+    /// (parameters, first row, row count).
+    /// </summary>
+    private static async Task InChunksAsync(
+        int total, int perStatement, Func<int, DbCommand> prepare, Action<DbParameterCollection, int, int> bind, CancellationToken ct)
     {
-        const int columns = 12;
         DbCommand? full = null;
         try
         {
-            for (var start = 0; start < records.Count; start += InferenceRowsPerStatement)
+            for (var start = 0; start < total; start += perStatement)
             {
-                var count = Math.Min(InferenceRowsPerStatement, records.Count - start);
-                var command = count == InferenceRowsPerStatement ? full ??= InferenceInsert(c, tx, count) : InferenceInsert(c, tx, count);
-                var p = command.Parameters;
-                for (var i = 0; i < count; i++)
-                {
-                    var values = InferenceValues(records[start + i]);
-                    for (var j = 0; j < columns; j++)
-                    {
-                        p[(i * columns) + j].Value = values[j] ?? DBNull.Value;
-                    }
-                }
-
+                var count = Math.Min(perStatement, total - start);
+                var command = count == perStatement ? full ??= prepare(count) : prepare(count);
+                bind(command.Parameters, start, count);
                 await command.ExecuteNonQueryAsync(ct);
                 if (!ReferenceEquals(command, full))
                 {
