@@ -4,6 +4,7 @@ using Keel.Cli.Commands;
 var root = new RootCommand("Keel: experiment tracking, model registry, serving and monitoring in one platform.");
 root.Subcommands.Add(ServerCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
+root.Subcommands.Add(PredictCommand.Create());
 ClientCommands.AddTo(root);
 
 // On Ctrl+C or SIGTERM the command's token is cancelled and `keel server` drains in-flight requests
