@@ -57,7 +57,7 @@ for rows in "${sizes[@]}"; do
       >"$data/run.out" 2>"$data/run.err" || { cat "$data/run.err" >&2; exit 1; }
     rss=$(awk -F': ' '/Maximum resident set size/ { printf "%.0f", $2 / 1024 }' "$data/run.err")
     wall=$(awk -F': ' '/Elapsed \(wall clock\)/ { print $2 }' "$data/run.err")
-    echo "run $run: $(cat "$data/run.out") | process wall $wall, peak RSS $rss MiB"
+    echo "run $run: $(cat "$data/run.out") | process wall $wall, peak RSS $rss MiB, load $(cut -d' ' -f1 /proc/loadavg)"
   done
   [ "${KEEP:-}" = 1 ] || rm -f "$data/iris-$rows.parquet"
 done

@@ -37,12 +37,12 @@ internal static class PredictCommand
         var idColumn = new Option<string?>("--id-column") { Description = "Keep only this input column beside the predictions (default: keep every input column)." };
         var batchSize = new Option<int>("--batch-size")
         {
-            Description = $"Rows per chunk read, predicted and written at once (default {TableChunkReader.DefaultChunkRows:N0}).",
+            Description = "Rows per chunk read, predicted and written at once; memory is a few chunks, whatever the file's size.",
             DefaultValueFactory = _ => TableChunkReader.DefaultChunkRows,
         };
         var workers = new Option<int>("--workers")
         {
-            Description = "Chunks predicted at once (default: one per core).",
+            Description = "Chunks predicted at once, one per core by default.",
             DefaultValueFactory = _ => Math.Max(1, Environment.ProcessorCount),
         };
         var trackingUri = new Option<string?>("--tracking-uri")
