@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Keel.Client;
-using Keel.Client.Models;
 using Keel.Core.Errors;
 using Keel.Core.Registry;
 using Keel.Serving.Batch;
@@ -130,33 +129,13 @@ internal static class PredictCommand
     private static async Task<(IPredictor Predictor, IDisposable Owner, string Description)> LoadAsync(
         string model, string? trackingUri, string? cacheDir, CancellationToken ct)
     {
-        var batch = new ModelLoadOptions { OnnxIntraOpThreads = 1 };
-        if (Directory.Exists(model))
-        {
-            var folder = Path.GetFullPath(model);
-            var local = ModelLoader.Load(folder, batch);
-            return (local, local, $"the model in {folder}");
-        }
-
-        if (!ModelReference.IsModelsUri(model) && !RunReference.IsRunsUri(model) && !model.Contains(":/", StringComparison.Ordinal))
-        {
-            throw KeelException.NotFound($"'{model}' is neither a model folder nor a models:/ or runs:/ URI.");
-        }
-
-        using var client = trackingUri is { Length: > 0 }
-            ? new KeelClient(KeelClient.ParseTrackingUri(trackingUri, "--tracking-uri"))
-            : KeelClient.FromEnvironment();
-        var (files, description) = (model, model);
-        if (ModelReference.IsModelsUri(model))
-        {
-            // Exactly the resolved version's files (by download URI), so the version named and the files agree.
-            var version = await client.ResolveModelVersionAsync(model, ct);
-            files = await client.GetModelVersionDownloadUriAsync(version.Name, version.Version, ct);
-            description = $"{version.Name} version {version.Version}";
-        }
-
-        var loaded = await client.LoadModelAsync(files, new KeelModelOptions { CacheDirectory = cacheDir, LoadOptions = batch }, ct);
-        return (loaded.Predictor, loaded, description);
+        // The serving path's model source: one ONNX Runtime thread per call (ModelWarmUp.ServingLoadOptions).
+        using var source = new ClientModelSource(trackingUri, cacheDir);
+        var resolved = await source.ResolveAsync(model, ct);
+        var served = await source.LoadAsync(resolved, ct);
+        var description = resolved.Version == "local" ? $"the model in {resolved.Uri}"
+            : ModelReference.IsModelsUri(model) ? $"{resolved.Name} version {resolved.Version}" : model;
+        return (served.Predictor, served, description);
     }
 
     private static async Task<BatchScoringResult> RunWithProgressAsync(

@@ -139,7 +139,7 @@ internal static class ServeCommand
 }
 
 /// <summary>Models through the tracking server (cached on disk by content hash), or a local folder.</summary>
-internal sealed class ClientModelSource(string? trackingUri, string? cacheDir) : IModelSource
+internal sealed class ClientModelSource(string? trackingUri, string? cacheDir) : IModelSource, IDisposable
 {
     private KeelClient? _client;
 
@@ -164,11 +164,19 @@ internal sealed class ClientModelSource(string? trackingUri, string? cacheDir) :
         if (RunReference.IsRunsUri(uri))
         {
             var run = RunReference.Parse(uri);
-            return new ResolvedModel(uri, run.Path.Length == 0 ? "model" : run.Path.Replace('/', '-'), run.RunId);
+            return new ResolvedModel(uri, run.ModelName, run.RunId);
         }
 
-        throw KeelException.Invalid($"'{uri}' is neither a model folder nor a models:/ or runs:/ URI.");
+        if (uri.Contains(":/", StringComparison.Ordinal))
+        {
+            // Another artifact URI (mlflow-artifacts:/…): loaded as it is, one version.
+            return new ResolvedModel(uri, uri, "1");
+        }
+
+        throw KeelException.NotFound($"'{uri}' is neither a model folder nor a models:/ or runs:/ URI.");
     }
+
+    public void Dispose() => _client?.Dispose();
 
     public async Task<ServedModel> LoadAsync(ResolvedModel model, CancellationToken ct)
     {

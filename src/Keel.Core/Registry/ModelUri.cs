@@ -83,6 +83,9 @@ public sealed record RunReference(string RunId, string Path)
 {
     public const string Scheme = "runs:";
 
+    /// <summary>The name a served run model goes by: its artifact path with '/' as '-', or `model`.</summary>
+    public string ModelName => Path.Length == 0 ? "model" : Path.Replace('/', '-');
+
     public static bool IsRunsUri(string? uri) => uri is not null && uri.StartsWith(Scheme, StringComparison.Ordinal);
 
     public static RunReference Parse(string uri)

@@ -24,7 +24,7 @@ internal sealed class ServerModelSource(RegistryService registry, TrackingServic
         }
 
         var run = RunReference.Parse(uri);
-        return new ResolvedModel(uri, run.Path.Length == 0 ? "model" : run.Path.Replace('/', '-'), run.RunId);
+        return new ResolvedModel(uri, run.ModelName, run.RunId);
     }
 
     public async Task<ServedModel> LoadAsync(ResolvedModel model, CancellationToken ct)
