@@ -71,7 +71,7 @@ public class ModelLoadBenchmarks
         return model.Predict(_rows).RowCount;
     }
 
-    private static string FixturesFolder()
+    internal static string FixturesFolder()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using System.Threading.Channels;
 using Keel.Core.Inference;
@@ -119,62 +120,92 @@ public sealed partial class InferenceLog : BackgroundService
     // The writer's JSON buffers, reused for every record (there is one writer).
     private readonly RecordJson _json = new();
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>
+    /// Runs the writer on its own thread, not the thread pool's: SQLite writes synchronously, and a
+    /// pool thread held for a batch delays the requests queued behind it (it showed in p99).
+    /// </summary>
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (_sink is null)
         {
-            return;
+            return Task.CompletedTask;
         }
 
+        return Keel.Storage.Threading.WriterThread.Start("keel-inference-log", () => Run(stoppingToken));
+    }
+
+    private void Run(CancellationToken stoppingToken)
+    {
         var batch = new List<PendingInference>(_options.BatchSize);
         var reader = _queue.Reader;
-        try
+        while (!stoppingToken.IsCancellationRequested)
         {
-            while (await reader.WaitToReadAsync(stoppingToken))
+            if (!reader.TryRead(out var first))
             {
-                Volatile.Write(ref _writing, 1);
-                using (var gather = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
+                if (!WaitForRecords(reader, Timeout.InfiniteTimeSpan, stoppingToken))
                 {
-                    gather.CancelAfter(_options.FlushInterval);
-                    try
-                    {
-                        while (batch.Count < _options.BatchSize)
-                        {
-                            if (reader.TryRead(out var item))
-                            {
-                                batch.Add(item);
-                            }
-                            else if (!await reader.WaitToReadAsync(gather.Token))
-                            {
-                                break;
-                            }
-                        }
-                    }
-                    catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
-                    {
-                        // The flush interval passed: write what there is.
-                    }
+                    break;
                 }
 
-                await WriteAsync(batch, stoppingToken);
-                batch.Clear();
-                Volatile.Write(ref _writing, 0);
+                continue;
             }
+
+            Volatile.Write(ref _writing, 1);
+            batch.Add(first);
+            var deadline = Stopwatch.GetTimestamp() + (long)(_options.FlushInterval.TotalSeconds * Stopwatch.Frequency);
+            while (batch.Count < _options.BatchSize)
+            {
+                if (reader.TryRead(out var item))
+                {
+                    batch.Add(item);
+                    continue;
+                }
+
+                var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
+                if (left <= TimeSpan.Zero || !WaitForRecords(reader, left, stoppingToken))
+                {
+                    break;
+                }
+            }
+
+            Write(batch, stoppingToken);
+            batch.Clear();
+            Volatile.Write(ref _writing, 0);
+        }
+
+        // Shutdown: write what is still queued, without the stopping token.
+        Volatile.Write(ref _writing, 1);
+        while (reader.TryRead(out var item))
+        {
+            batch.Add(item);
+        }
+
+        Write(batch, CancellationToken.None);
+        Volatile.Write(ref _writing, 0);
+    }
+
+    /// <summary>Blocks this (dedicated) thread until a record is queued, the time passes or the log stops; false when it stopped.</summary>
+    private static bool WaitForRecords(ChannelReader<PendingInference> reader, TimeSpan timeout, CancellationToken stoppingToken)
+    {
+        try
+        {
+            var waiting = reader.WaitToReadAsync(stoppingToken);
+            if (waiting.IsCompleted)
+            {
+                return waiting.Result;
+            }
+
+            var task = waiting.AsTask();
+            // Blocking is the point here: this thread is the writer's own.
+            return !task.Wait(timeout, stoppingToken) || task.GetAwaiter().GetResult();
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Shutdown: write what is still queued, without the stopping token.
-            while (reader.TryRead(out var item))
-            {
-                batch.Add(item);
-            }
-
-            await WriteAsync(batch, CancellationToken.None);
-            Volatile.Write(ref _writing, 0);
+            return false;
         }
     }
 
-    private async Task WriteAsync(List<PendingInference> batch, CancellationToken ct)
+    private void Write(List<PendingInference> batch, CancellationToken ct)
     {
         if (batch.Count == 0)
         {
@@ -186,11 +217,17 @@ public sealed partial class InferenceLog : BackgroundService
         {
             try
             {
-                await _sink!.WriteAsync(records, ct);
+                // The SQL sink completes synchronously on this thread; the HTTP sink of `keel serve` awaits its call here.
+                _sink!.WriteAsync(records, ct).GetAwaiter().GetResult();
                 Interlocked.Add(ref _written, records.Count);
                 return;
             }
-            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // Stopping: this batch is still written, without the token.
+                ct = CancellationToken.None;
+            }
+            catch (Exception e)
             {
                 if (attempt >= MaxAttempts)
                 {
@@ -199,7 +236,11 @@ public sealed partial class InferenceLog : BackgroundService
                     return;
                 }
 
-                await Task.Delay(TimeSpan.FromMilliseconds(100 * (1 << attempt)), ct);
+                // A stop cuts the back-off short; the next attempt goes without the token.
+                if (ct.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(100 * (1 << attempt))))
+                {
+                    ct = CancellationToken.None;
+                }
             }
         }
     }

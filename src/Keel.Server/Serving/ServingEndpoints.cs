@@ -193,7 +193,9 @@ internal static class ServingEndpoints
         var id = context.Request.Headers[RequestIdHeader].ToString();
         if (string.IsNullOrWhiteSpace(id) || id.Length > 200)
         {
-            id = Activity.Current?.TraceId.ToString() ?? Guid.NewGuid().ToString("N");
+            // Time-ordered (UUIDv7): the inference log's request_id index then grows at its end
+            // instead of dirtying a random page per record (4x cheaper inserts, docs/benchmarks.md).
+            id = Activity.Current?.TraceId.ToString() ?? Guid.CreateVersion7().ToString("N");
         }
 
         var headers = context.Response.Headers;

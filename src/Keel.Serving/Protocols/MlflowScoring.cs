@@ -39,6 +39,12 @@ public static partial class MlflowScoring
     /// </summary>
     public static ScoringInput ParseJson(ReadOnlySpan<byte> utf8Json, ModelSignature? signature)
     {
+        return TryParseNumericSplit(utf8Json, signature) ?? ParseJsonGeneral(utf8Json, signature);
+    }
+
+    /// <summary>Every JSON format, through a <see cref="JsonDocument"/>; the one source of every request error.</summary>
+    internal static ScoringInput ParseJsonGeneral(ReadOnlySpan<byte> utf8Json, ModelSignature? signature)
+    {
         using var document = ParseDocument(utf8Json);
         var root = document.RootElement;
         if (root.ValueKind != JsonValueKind.Object)

@@ -44,7 +44,9 @@ internal sealed class SqliteExecutor : SqlExecutor
         // WAL lets readers run beside the writer; synchronous=NORMAL keeps every committed
         // transaction across a process kill (the WAL is in the OS cache) at a fraction of FULL's cost.
         Execute(_writer, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000; PRAGMA wal_autocheckpoint=4000; PRAGMA cache_size=-8192; PRAGMA temp_store=MEMORY;");
-        _loop = Task.Factory.StartNew(RunLoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        // Its own thread (Threading.WriterThread): SQLite's calls are synchronous, so the awaits in
+        // CommitGroupAsync complete on it and no pool thread is held for a commit.
+        _loop = Threading.WriterThread.Start("keel-sqlite-writer", RunLoop);
     }
 
     public override SqlDialect Dialect => SqliteDialect.Instance;
@@ -71,11 +73,11 @@ internal sealed class SqliteExecutor : SqlExecutor
         return await request.Completion.Task.WaitAsync(ct);
     }
 
-    private async Task RunLoopAsync()
+    private void RunLoop()
     {
         var batch = new List<WriteRequest>(MaxRequestsPerCommit);
         var reader = _queue.Reader;
-        while (await reader.WaitToReadAsync())
+        while (WaitToRead(reader))
         {
             batch.Clear();
             while (batch.Count < MaxRequestsPerCommit && reader.TryRead(out var request))
@@ -83,8 +85,15 @@ internal sealed class SqliteExecutor : SqlExecutor
                 batch.Add(request);
             }
 
-            await CommitGroupAsync(batch);
+            CommitGroupAsync(batch).GetAwaiter().GetResult();
         }
+    }
+
+    /// <summary>Blocks the writer's own thread until a request is queued; false once the queue is completed.</summary>
+    private static bool WaitToRead(ChannelReader<WriteRequest> reader)
+    {
+        var waiting = reader.WaitToReadAsync();
+        return waiting.IsCompleted ? waiting.Result : waiting.AsTask().GetAwaiter().GetResult();
     }
 
     private async Task CommitGroupAsync(List<WriteRequest> batch)

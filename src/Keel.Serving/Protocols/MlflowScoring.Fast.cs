@@ -1,0 +1,222 @@
+using System.Text.Json;
+using Keel.Serving.Models;
+using Keel.Serving.Tabular;
+
+namespace Keel.Serving.Protocols;
+
+// The common request shape read in one pass, without a JsonDocument or boxed cells.
+public static partial class MlflowScoring
+{
+    /// <summary>
+    /// The common case in one forward pass over the bytes: a body that is exactly
+    /// <c>{"dataframe_split": {"columns": [...], "data": [[numbers...], ...], "index"?: [...]}}</c>
+    /// for a model whose inputs are all float or double (named columns, or one <c>[-1, k]</c>
+    /// tensor). Anything else — another format, params, strings, nulls, a missing or extra column,
+    /// a ragged row, no rows — returns null and the general parser takes the body, so every error
+    /// message comes from one place. The table is the one the general parser builds.
+    /// </summary>
+    internal static ScoringInput? TryParseNumericSplit(ReadOnlySpan<byte> utf8Json, ModelSignature? signature)
+    {
+        var inputs = signature?.Inputs;
+        if (inputs is null || inputs.Fields.Count == 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { MaxDepth = 16 });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject
+                || !reader.Read() || reader.TokenType != JsonTokenType.PropertyName || !reader.ValueTextEquals("dataframe_split"u8)
+                || !reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return null;
+            }
+
+            string[]? names = null;
+            double[]? values = null;
+            var rows = 0;
+            var sawIndex = false;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("columns"u8) && names is null)
+                {
+                    names = ReadNames(ref reader);
+                    if (names is null)
+                    {
+                        return null;
+                    }
+                }
+                else if (reader.ValueTextEquals("data"u8) && values is null && names is not null)
+                {
+                    (values, rows) = ReadRows(ref reader, names.Length);
+                    if (values is null)
+                    {
+                        return null;
+                    }
+                }
+                else if (reader.ValueTextEquals("index"u8) && !sawIndex)
+                {
+                    sawIndex = true;
+                    if (!reader.Read() || reader.TokenType is not (JsonTokenType.StartArray or JsonTokenType.Null))
+                    {
+                        return null;
+                    }
+
+                    reader.Skip();
+                }
+                else
+                {
+                    // "data" before "columns", a repeated or unknown key: the general parser decides.
+                    return null;
+                }
+            }
+
+            // The end of dataframe_split, then of the body, and nothing after it.
+            if (reader.TokenType != JsonTokenType.EndObject || !reader.Read() || reader.TokenType != JsonTokenType.EndObject
+                || reader.Read() || names is null || values is null || rows == 0)
+            {
+                return null;
+            }
+
+            var table = NumericTable(names, values, rows, inputs);
+            return table is null ? null : new ScoringInput(table, null);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static string[]? ReadNames(ref Utf8JsonReader reader)
+    {
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
+        {
+            return null;
+        }
+
+        var names = new List<string>(8);
+        while (reader.Read() && reader.TokenType == JsonTokenType.String)
+        {
+            names.Add(reader.GetString()!);
+        }
+
+        return reader.TokenType == JsonTokenType.EndArray && names.Count > 0 ? [.. names] : null;
+    }
+
+    /// <summary>Rows of exactly <paramref name="width"/> numbers, row-major; null values on anything else.</summary>
+    private static (double[]? Values, int Rows) ReadRows(ref Utf8JsonReader reader, int width)
+    {
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
+        {
+            return (null, 0);
+        }
+
+        var values = new double[width * 4];
+        var count = 0;
+        var rows = 0;
+        while (reader.Read())
+        {
+            if (reader.TokenType == JsonTokenType.EndArray)
+            {
+                return (values, rows);
+            }
+
+            if (reader.TokenType != JsonTokenType.StartArray)
+            {
+                return (null, 0);
+            }
+
+            for (var c = 0; c < width; c++)
+            {
+                if (!reader.Read() || reader.TokenType != JsonTokenType.Number || !reader.TryGetDouble(out var value) || !double.IsFinite(value))
+                {
+                    return (null, 0);
+                }
+
+                if (count == values.Length)
+                {
+                    Array.Resize(ref values, values.Length * 2);
+                }
+
+                values[count++] = value;
+            }
+
+            if (!reader.Read() || reader.TokenType != JsonTokenType.EndArray)
+            {
+                return (null, 0);
+            }
+
+            rows++;
+        }
+
+        return (null, 0);
+    }
+
+    /// <summary>The signature's float/double columns from row-major values; null when the inputs are of another kind or names disagree.</summary>
+    private static Table? NumericTable(string[] names, double[] values, int rows, Schema inputs)
+    {
+        var width = names.Length;
+        if (inputs.IsTensorBased)
+        {
+            // One [-1, k] tensor: the request's columns in the request's order (as binding stacks them).
+            if (inputs.Fields.Count != 1 || inputs.Fields[0] is not TensorSpec { Shape.Count: 2 } tensor || tensor.Shape[1] != width
+                || Cells.TypeOf(tensor.Dtype) is not ({ } type and (ColumnType.Float or ColumnType.Double))
+                || new HashSet<string>(names, StringComparer.Ordinal).Count != width)
+            {
+                return null;
+            }
+
+            var stacked = new Column[width];
+            for (var c = 0; c < width; c++)
+            {
+                stacked[c] = Slice(names[c], values, rows, width, c, type);
+            }
+
+            return new Table(stacked);
+        }
+
+        if (!inputs.HasNames || inputs.Fields.Count != width)
+        {
+            return null;
+        }
+
+        var columns = new Column[width];
+        var f = 0;
+        foreach (var spec in inputs.Columns)
+        {
+            var at = Array.IndexOf(names, spec.Name);
+            if (at < 0 || Array.IndexOf(names, spec.Name, at + 1) >= 0
+                || Cells.TypeOf(spec.Type) is not ({ } type and (ColumnType.Float or ColumnType.Double)))
+            {
+                return null;
+            }
+
+            columns[f++] = Slice(spec.Name!, values, rows, width, at, type);
+        }
+
+        return f == width ? new Table(columns) : null;
+    }
+
+    private static Column Slice(string name, double[] values, int rows, int width, int column, ColumnType type)
+    {
+        if (type == ColumnType.Float)
+        {
+            var floats = new float[rows];
+            for (var r = 0; r < rows; r++)
+            {
+                floats[r] = (float)values[(r * width) + column];
+            }
+
+            return new FloatColumn(name, floats);
+        }
+
+        var doubles = new double[rows];
+        for (var r = 0; r < rows; r++)
+        {
+            doubles[r] = values[(r * width) + column];
+        }
+
+        return new DoubleColumn(name, doubles);
+    }
+}
