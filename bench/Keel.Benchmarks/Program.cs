@@ -60,4 +60,19 @@ if (args is ["bare", var barePort])
     return;
 }
 
+// `chunk FILE`: ContentChunker.ChunkFileAsync (FastCDC + SHA-256, no callback) over FILE, as
+// `keel data add` cuts it, timed from open to the last hash; compare with md5sum/sha256sum on the
+// same file in the same run (docs/benchmarks.md).
+if (args is ["chunk", var file])
+{
+    var watch = Stopwatch.StartNew();
+    var chunks = await Keel.Data.Chunking.ContentChunker.ChunkFileAsync(file, Keel.Data.Chunking.ChunkingOptions.Default, null, CancellationToken.None);
+    var seconds = watch.Elapsed.TotalSeconds;
+    var bytes = chunks.Sum(c => (long)c.Size);
+    using var self = Process.GetCurrentProcess();
+    Console.WriteLine(System.FormattableString.Invariant(
+        $"chunked {file}: {bytes} bytes, {chunks.Count} chunks in {seconds:F2} s = {bytes / seconds / 1e6:F0} MB/s (peak working set {self.PeakWorkingSet64 / (1024.0 * 1024):F0} MiB)"));
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Keel.Benchmarks.LogBatchBenchmarks).Assembly).Run(args);

@@ -9,4 +9,5 @@ ClientCommands.AddTo(root);
 
 // On Ctrl+C or SIGTERM the command's token is cancelled and `keel server` drains in-flight requests
 // (up to the host's 30 s shutdown timeout); the parser must not end the process before that.
-return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(35) });
+// No response files: "@…" is Keel's version syntax (`keel data diff events@1 @2`), not a file to expand.
+return await root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null }).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(35) });

@@ -20,6 +20,7 @@ public static partial class ClientCommands
         root.Subcommands.Add(CreateArtifactsCommand());
         root.Subcommands.Add(CreateModelsCommand());
         root.Subcommands.Add(CreateDeployCommand());
+        root.Subcommands.Add(CreateDataCommand());
     }
 
     /// <summary>The options every client command has; one instance per command.</summary>

@@ -52,6 +52,7 @@ public sealed class MlflowRouteTable
         table.MapRegisteredModelsEndpoints();
         table.MapModelVersionsEndpoints();
         table.MapDeploymentsEndpoints();
+        table.MapDatasetsEndpoints();
         return table;
     }
 

@@ -50,6 +50,9 @@ public static class TrackingStoreFactory
     /// <summary>The inference log in the same database as <paramref name="tracking"/> (see <see cref="OpenRegistry"/>).</summary>
     public static IInferenceLogStore OpenInferenceLog(ITrackingStore tracking) => new SqlInferenceLogStore(Executor(tracking));
 
+    /// <summary>Versioned datasets in the same database as <paramref name="tracking"/> (see <see cref="OpenRegistry"/>).</summary>
+    public static Keel.Core.Datasets.IDatasetStore OpenDatasets(ITrackingStore tracking) => new Datasets.SqlDatasetStore(Executor(tracking));
+
     private static SqlExecutor Executor(ITrackingStore tracking) =>
         tracking is SqlTrackingStore sql
             ? sql.Executor

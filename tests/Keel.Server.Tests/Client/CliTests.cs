@@ -239,6 +239,58 @@ public sealed class CliTests(SharedKeelServer fixture) : IClassFixture<SharedKee
         Assert.DoesNotContain(name, (await RunKeelAsync("deploy", "list")).Stdout, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Data_commands_add_log_show_get_remove_and_collect()
+    {
+        using var folder = new TempDirectory();
+        var file = folder.Combine("rows.csv");
+        await File.WriteAllTextAsync(file, string.Concat(Enumerable.Range(0, 50_000).Select(i => $"{i},{i * 0.5},{(i % 2 == 0 ? "a" : "b")}\n")));
+        var name = SharedKeelServer.UniqueName("cli-data");
+
+        var added = await RunKeelAsync("data", "add", name, file, "-m", "first");
+        Assert.True(added.ExitCode == 0, added.Stderr);
+        Assert.Contains($"Added {name}@", added.Stdout, StringComparison.Ordinal);
+        var again = await RunKeelAsync("data", "add", name, file, "--json");
+        Assert.True(again.ExitCode == 0, again.Stderr);
+        string id;
+        using (var json = JsonDocument.Parse(again.Stdout))
+        {
+            Assert.False(json.RootElement.GetProperty("created").GetBoolean());
+            Assert.Equal(0, json.RootElement.GetProperty("chunks_uploaded").GetInt32());
+            id = json.RootElement.GetProperty("version").GetProperty("id").GetString()!;
+        }
+
+        var log = await RunKeelAsync("data", "log", name);
+        Assert.True(log.ExitCode == 0, log.Stderr);
+        Assert.Contains(id, log.Stdout, StringComparison.Ordinal);
+        Assert.Contains("first", log.Stdout, StringComparison.Ordinal);
+        var show = await RunKeelAsync("data", "show", $"{name}@1");
+        Assert.Contains("rows.csv", show.Stdout, StringComparison.Ordinal);
+        var diff = await RunKeelAsync("data", "diff", $"{name}@1", "@latest");
+        Assert.True(diff.ExitCode == 0, diff.Stderr);
+        Assert.Contains("0 files differ, 1 unchanged", diff.Stdout, StringComparison.Ordinal);
+        var list = await RunKeelAsync("data", "ls", name);
+        Assert.Contains(name, list.Stdout, StringComparison.Ordinal);
+
+        var target = folder.Combine("copy");
+        var get = await RunKeelAsync("data", "get", $"{name}@{id[..8]}", target, "--cache-dir", folder.Combine("cache"));
+        Assert.True(get.ExitCode == 0, get.Stderr);
+        Assert.Equal(await File.ReadAllBytesAsync(file), await File.ReadAllBytesAsync(Path.Combine(target, "rows.csv")));
+
+        var missing = await RunKeelAsync("data", "get", $"{name}@9", target);
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains("no version '9'", missing.Stderr, StringComparison.Ordinal);
+        var outside = await RunKeelAsync("data", "add", name, folder.Combine("nothing-here"));
+        Assert.Equal(1, outside.ExitCode);
+        Assert.Contains("nothing-here", outside.Stderr, StringComparison.Ordinal);
+
+        var removed = await RunKeelAsync("data", "rm", name);
+        Assert.True(removed.ExitCode == 0, removed.Stderr);
+        var gc = await RunKeelAsync("data", "gc", "--dry-run", "--grace-seconds", "0");
+        Assert.True(gc.ExitCode == 0, gc.Stderr);
+        Assert.Contains("Would free", gc.Stdout, StringComparison.Ordinal);
+    }
+
     private async Task<(int ExitCode, string Stdout, string Stderr)> RunKeelAsync(params string[] args)
     {
         var info = new ProcessStartInfo("bash")

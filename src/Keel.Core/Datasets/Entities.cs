@@ -1,0 +1,28 @@
+namespace Keel.Core.Datasets;
+
+/// <summary>A named series of dataset versions.</summary>
+public sealed record VersionedDataset(string Name, string? Description, long CreationTime, long LastUpdatedTime, int VersionCount, string? LatestVersion);
+
+/// <summary>
+/// One version of a dataset: its content is the manifest whose hash is <see cref="Id"/>; the
+/// same bytes always give the same id. <see cref="Number"/> counts the dataset's versions (1, 2, …).
+/// </summary>
+/// <param name="Schema">For tabular content: `[{"name", "type"}]` of the (first) table, as JSON; null otherwise.</param>
+public sealed record DatasetVersion(
+    string Dataset,
+    string Id,
+    int Number,
+    string? Message,
+    string? Author,
+    long CreationTime,
+    long SizeBytes,
+    int FileCount,
+    long? RowCount,
+    string? Schema,
+    bool Deleted);
+
+/// <summary>One stored chunk: its SHA-256 (lowercase hex) and length.</summary>
+public sealed record ChunkInfo(string Hash, long Size);
+
+/// <summary>What a garbage collection freed (or, in a dry run, would free).</summary>
+public sealed record GcReport(int ChunksDeleted, long BytesFreed, int ChunksKept, bool DryRun);
