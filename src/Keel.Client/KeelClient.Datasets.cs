@@ -4,14 +4,12 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Keel.Core.Datasets;
 using Keel.Core.Errors;
-using Keel.Data.Chunking;
+using Keel.Data.Versioning;
 
 namespace Keel.Client;
 
 public sealed partial class KeelClient
 {
-    private const int UploadWindowChunks = 32;
-    private const long UploadWindowBytes = 32L * 1024 * 1024;
     private const int ParallelTransfers = 4;
 
     /// <summary>
@@ -32,37 +30,12 @@ public sealed partial class KeelClient
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var files = DatasetFiles.Collect(path);
-        var total = files.Sum(f => f.Length);
-        var done = 0L;
-        var uploader = new ChunkUploader(this);
-        var manifestFiles = new List<ManifestFile>();
-        foreach (var file in files)
-        {
-            IReadOnlyList<ChunkRef> chunks;
-            try
-            {
-                chunks = await ContentChunker.ChunkFileAsync(file.FullPath, ChunkingOptions.Default, async (chunk, bytes, ct) =>
-                {
-                    await uploader.AddAsync(chunk, bytes, ct);
-                    done += chunk.Size;
-                    progress?.Report(new DatasetProgress(done, total, file.Path));
-                }, cancellationToken);
-            }
-            catch (UnauthorizedAccessException e)
-            {
-                throw KeelException.Invalid($"Cannot read '{file.Path}' ({file.FullPath}): permission denied. {e.Message}");
-            }
-            catch (IOException e) when (e is not FileNotFoundException)
-            {
-                throw KeelException.Invalid($"Cannot read '{file.Path}' ({file.FullPath}): {e.Message}");
-            }
-
-            manifestFiles.Add(new ManifestFile(file.Path, chunks.Sum(c => (long)c.Size), [.. chunks.Select(c => new ChunkInfo(c.Hash, c.Size))]));
-        }
-
-        await uploader.FlushAsync(cancellationToken);
-        var manifest = new DatasetManifest(manifestFiles);
+        var uploader = new ChunkWindow(
+            async (hashes, ct) => await MissingChunksAsync(hashes, ct),
+            (hash, bytes, ct) => PutChunkAsync(hash, bytes, ct),
+            ParallelTransfers);
+        var manifest = await DatasetFiles.ChunkAsync(path, uploader,
+            progress is null ? null : (done, total, file) => progress.Report(new DatasetProgress(done, total, file)), cancellationToken);
         using var document = await SendKeelAsync(HttpMethod.Post, "datasets/versions/create", null, w =>
         {
             w.WriteString("name", name);
@@ -73,7 +46,7 @@ public sealed partial class KeelClient
         }, cancellationToken);
         var root = document.RootElement;
         return new DatasetAddResult(DatasetVersionInfo.Read(root.GetProperty("version")), root.GetProperty("created").GetBoolean(),
-            manifest.ChunkHashes.Count, uploader.ChunksUploaded, uploader.BytesUploaded);
+            manifest.ChunkHashes.Count, uploader.ChunksStored, uploader.BytesStored);
     }
 
     /// <summary>A version of a dataset — by id, unique id prefix, number, or <c>latest</c> (null) — with its files and the runs that used it.</summary>
@@ -359,84 +332,29 @@ public sealed partial class KeelClient
     private static bool Matches(byte[] buffer, int size, string hash) =>
         string.Equals(Convert.ToHexStringLower(SHA256.HashData(buffer.AsSpan(0, size))), hash, StringComparison.Ordinal);
 
-    private async Task PutChunkAsync(string hash, byte[] bytes, int size, CancellationToken ct)
+    private async Task<IReadOnlyCollection<string>> MissingChunksAsync(IReadOnlyList<string> hashes, CancellationToken ct)
+    {
+        using var document = await SendKeelAsync(HttpMethod.Post, "datasets/chunks/missing", null, w =>
+        {
+            w.WriteStartArray("hashes");
+            foreach (var hash in hashes)
+            {
+                w.WriteStringValue(hash);
+            }
+
+            w.WriteEndArray();
+        }, ct);
+        return [.. document.RootElement.GetProperty("missing").EnumerateArray().Select(m => m.GetString()!)];
+    }
+
+    private async Task PutChunkAsync(string hash, ReadOnlyMemory<byte> bytes, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Put, KeelApiUri($"datasets/chunks/{hash}"))
         {
-            Content = new ByteArrayContent(bytes, 0, size),
+            Content = new ReadOnlyMemoryContent(bytes),
         };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
         using var response = await _http.SendAsync(request, ct);
         await EnsureSuccessAsync(response, ct);
-    }
-
-    /// <summary>
-    /// Holds a bounded window of new chunks, asks the server which it lacks, and uploads those a
-    /// few at a time; memory is at most one window (32 chunks or 32 MiB) whatever the file size.
-    /// </summary>
-    private sealed class ChunkUploader(KeelClient client)
-    {
-        private readonly List<(string Hash, byte[] Bytes, int Size)> _window = [];
-        private readonly HashSet<string> _known = new(StringComparer.Ordinal);
-        private long _windowBytes;
-
-        public int ChunksUploaded { get; private set; }
-
-        public long BytesUploaded { get; private set; }
-
-        public async ValueTask AddAsync(ChunkRef chunk, ReadOnlyMemory<byte> bytes, CancellationToken ct)
-        {
-            if (!_known.Add(chunk.Hash))
-            {
-                return;
-            }
-
-            var copy = ArrayPool<byte>.Shared.Rent(chunk.Size);
-            bytes.Span.CopyTo(copy);
-            _window.Add((chunk.Hash, copy, chunk.Size));
-            _windowBytes += chunk.Size;
-            if (_window.Count >= UploadWindowChunks || _windowBytes >= UploadWindowBytes)
-            {
-                await FlushAsync(ct);
-            }
-        }
-
-        public async Task FlushAsync(CancellationToken ct)
-        {
-            if (_window.Count == 0)
-            {
-                return;
-            }
-
-            try
-            {
-                using var document = await client.SendKeelAsync(HttpMethod.Post, "datasets/chunks/missing", null, w =>
-                {
-                    w.WriteStartArray("hashes");
-                    foreach (var (hash, _, _) in _window)
-                    {
-                        w.WriteStringValue(hash);
-                    }
-
-                    w.WriteEndArray();
-                }, ct);
-                var missing = document.RootElement.GetProperty("missing").EnumerateArray().Select(m => m.GetString()!).ToHashSet(StringComparer.Ordinal);
-                var uploads = _window.Where(c => missing.Contains(c.Hash)).ToList();
-                await Parallel.ForEachAsync(uploads, new ParallelOptions { MaxDegreeOfParallelism = ParallelTransfers, CancellationToken = ct },
-                    async (chunk, token) => await client.PutChunkAsync(chunk.Hash, chunk.Bytes, chunk.Size, token));
-                ChunksUploaded += uploads.Count;
-                BytesUploaded += uploads.Sum(c => (long)c.Size);
-            }
-            finally
-            {
-                foreach (var (_, bytes, _) in _window)
-                {
-                    ArrayPool<byte>.Shared.Return(bytes);
-                }
-
-                _window.Clear();
-                _windowBytes = 0;
-            }
-        }
     }
 }

@@ -27,14 +27,20 @@ public static partial class ClientCommands
         var name = new Argument<string>("NAME") { Description = "The dataset (created with its first version)." };
         var path = new Argument<string>("PATH") { Description = "A file, or a folder whose files make the version." };
         var message = new Option<string?>("--message", "-m") { Description = "What changed." };
+        var dataDir = new Option<string?>("--data-dir")
+        {
+            Description = "Add straight into a local Keel data folder (what `keel server --data-dir` uses) in this process, without a server: chunks are hashed once and written, not uploaded.",
+        };
         command.Arguments.Add(name);
         command.Arguments.Add(path);
         command.Options.Add(message);
+        command.Options.Add(dataDir);
         SetClientAction(command, new CommonOptions(), async (parse, client, output, ct) =>
         {
             var started = System.Diagnostics.Stopwatch.StartNew();
-            var result = await WithDataProgressAsync("adding", progress =>
-                client.AddDatasetVersionAsync(parse.GetValue(name)!, parse.GetValue(path)!, parse.GetValue(message), progress, ct));
+            var result = await WithDataProgressAsync("adding", progress => parse.GetValue(dataDir) is { } local
+                ? LocalDatasets.AddAsync(local, parse.GetValue(name)!, parse.GetValue(path)!, parse.GetValue(message), progress, ct)
+                : client.AddDatasetVersionAsync(parse.GetValue(name)!, parse.GetValue(path)!, parse.GetValue(message), progress, ct));
             if (output.Json)
             {
                 await output.WriteJsonAsync(result, ct);

@@ -134,6 +134,25 @@ public sealed class DatasetService(IDatasetStore store, IArtifactStore artifacts
         }
     }
 
+    /// <summary>
+    /// Stores a chunk whose hash this process computed itself (a local add: the bytes were hashed
+    /// as they were chunked), without hashing them again.
+    /// </summary>
+    public async Task StoreHashedChunkAsync(string hash, ReadOnlyMemory<byte> bytes, CancellationToken ct)
+    {
+        if (!DatasetManifest.IsChunkHash(hash) || bytes.Length == 0)
+        {
+            throw KeelException.Invalid($"Chunk hash '{hash}' is not a SHA-256 in lowercase hex, or the chunk is empty.");
+        }
+
+        await using (var content = new ReadOnlyMemoryStream(bytes))
+        {
+            await artifacts.WriteAsync(ChunkPath(hash), content, ct);
+        }
+
+        await store.AddChunkAsync(new ChunkInfo(hash, bytes.Length), Now, ct);
+    }
+
     /// <summary>A chunk's bytes, or a not-found error naming it.</summary>
     public async Task<Stream> OpenChunkAsync(string hash, CancellationToken ct)
     {
@@ -279,4 +298,46 @@ public sealed class DatasetService(IDatasetStore store, IArtifactStore artifacts
     }
 
     private long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
+}
+
+/// <summary>A read-only stream over memory the caller owns (no copy).</summary>
+internal sealed class ReadOnlyMemoryStream(ReadOnlyMemory<byte> bytes) : Stream
+{
+    private int _position;
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => bytes.Length;
+
+    public override long Position { get => _position; set => throw new NotSupportedException(); }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        var n = Math.Min(buffer.Length, bytes.Length - _position);
+        bytes.Span.Slice(_position, n).CopyTo(buffer);
+        _position += n;
+        return n;
+    }
+
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(Read(buffer.Span));
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        Task.FromResult(Read(buffer.AsSpan(offset, count)));
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -27,6 +27,9 @@ public static class KeelServiceCollectionExtensions
         services.AddSingleton<TrackingService>();
         services.AddSingleton(sp => TrackingStoreFactory.OpenRegistry(sp.GetRequiredService<ITrackingStore>()));
         services.AddSingleton<RegistryService>();
+        services.AddSingleton(sp => TrackingStoreFactory.OpenDatasets(sp.GetRequiredService<ITrackingStore>()));
+        services.AddSingleton(sp => new Keel.Data.Versioning.DatasetService(
+            sp.GetRequiredService<Keel.Core.Datasets.IDatasetStore>(), sp.GetRequiredService<IArtifactStore>(), sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService<TrackingInitializer>();
         return services;
     }
@@ -38,9 +41,6 @@ public static class KeelServiceCollectionExtensions
     public static IServiceCollection AddKeelDeployments(this IServiceCollection services, KeelOptions options)
     {
         var scratch = Path.Combine(Path.GetFullPath(options.DataDir), "serving-tmp");
-        services.AddSingleton(sp => TrackingStoreFactory.OpenDatasets(sp.GetRequiredService<ITrackingStore>()));
-        services.AddSingleton(sp => new Keel.Data.Versioning.DatasetService(
-            sp.GetRequiredService<Keel.Core.Datasets.IDatasetStore>(), sp.GetRequiredService<IArtifactStore>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => TrackingStoreFactory.OpenDeployments(sp.GetRequiredService<ITrackingStore>()));
         services.AddSingleton(sp => TrackingStoreFactory.OpenInferenceLog(sp.GetRequiredService<ITrackingStore>()));
         services.AddSingleton<IInferenceSink>(sp => new StoreInferenceSink(sp.GetRequiredService<IInferenceLogStore>()));

@@ -291,6 +291,28 @@ public sealed class CliTests(SharedKeelServer fixture) : IClassFixture<SharedKee
         Assert.Contains("Would free", gc.Stdout, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Data_add_with_a_data_dir_writes_straight_into_a_local_store_that_a_server_then_serves()
+    {
+        using var folder = new TempDirectory();
+        var file = folder.Combine("local.bin");
+        await File.WriteAllBytesAsync(file, System.Security.Cryptography.RandomNumberGenerator.GetBytes(3_000_000));
+        var store = folder.Combine("store");
+
+        var added = await RunKeelAsync("data", "add", "local", file, "--data-dir", store, "-m", "offline");
+        Assert.True(added.ExitCode == 0, added.Stderr);
+        Assert.Contains("Added local@", added.Stdout, StringComparison.Ordinal);
+        var again = await RunKeelAsync("data", "add", "local", file, "--data-dir", store);
+        Assert.Contains("Unchanged: local@", again.Stdout, StringComparison.Ordinal);
+
+        await using var server = await KeelServer.StartAsync(o => o.DataDir = store);
+        using var client = new KeelClient(server.BaseUri);
+        var version = await client.GetDatasetVersionAsync("local");
+        Assert.Equal(("offline", Environment.UserName, 3_000_000L), (version.Version.Message, version.Version.Author, version.Version.SizeBytes));
+        await client.DownloadDatasetVersionAsync("local", null, folder.Combine("out"), folder.Combine("cache"));
+        Assert.Equal(await File.ReadAllBytesAsync(file), await File.ReadAllBytesAsync(Path.Combine(folder.Combine("out"), "local.bin")));
+    }
+
     private async Task<(int ExitCode, string Stdout, string Stderr)> RunKeelAsync(params string[] args)
     {
         var info = new ProcessStartInfo("bash")

@@ -91,19 +91,20 @@ public abstract class DatasetStoreContract : IAsyncLifetime
         await Store.CreateVersionAsync(Version("d", "aaaa0001"), [Hash(1), Hash(2)], default);
         await Store.CreateVersionAsync(Version("d", "aaaa0002"), [Hash(2), Hash(3)], default);
 
-        Assert.Equal([Hash(4)], (await Store.FindGarbageAsync(50, 100, default)).Select(c => c.Hash));
+        // A commit claims its chunks (at the version's time, 100), so the cut-offs below are after it.
+        Assert.Equal([Hash(4)], (await Store.FindGarbageAsync(150, 100, default)).Select(c => c.Hash));
         Assert.True(await Store.DeleteVersionAsync("d", "aaaa0001", default));
-        Assert.Equal([Hash(1), Hash(4)], (await Store.FindGarbageAsync(50, 100, default)).Select(c => c.Hash));
+        Assert.Equal([Hash(1), Hash(4)], (await Store.FindGarbageAsync(150, 100, default)).Select(c => c.Hash));
 
         // An add claims chunk 1 again (after the cut-off): the collection spares it.
-        Assert.Empty(await Store.ClaimChunksAsync([Hash(1)], 60, default));
-        Assert.False(await Store.ForgetChunkAsync(Hash(1), 50, default));
-        Assert.True(await Store.ForgetChunkAsync(Hash(4), 50, default));
-        Assert.Equal([Hash(4)], await Store.ClaimChunksAsync([Hash(4)], 70, default));
+        Assert.Empty(await Store.ClaimChunksAsync([Hash(1)], 160, default));
+        Assert.False(await Store.ForgetChunkAsync(Hash(1), 150, default));
+        Assert.True(await Store.ForgetChunkAsync(Hash(4), 150, default));
+        Assert.Equal([Hash(4)], await Store.ClaimChunksAsync([Hash(4)], 170, default));
 
         // Deleting the dataset makes every chunk collectable.
         Assert.True(await Store.DeleteDatasetAsync("d", default));
-        Assert.Equal([Hash(1), Hash(2), Hash(3)], (await Store.FindGarbageAsync(100, 100, default)).Select(c => c.Hash));
+        Assert.Equal([Hash(1), Hash(2), Hash(3)], (await Store.FindGarbageAsync(200, 100, default)).Select(c => c.Hash));
         Assert.Null(await Store.GetDatasetAsync("d", default));
     }
 

@@ -1,12 +1,14 @@
 using Keel.Core.Datasets;
 using Keel.Core.Errors;
+using Keel.Data.Chunking;
 
-namespace Keel.Client;
+namespace Keel.Data.Versioning;
 
 /// <summary>The files a dataset version is made of: one file, or a folder's files with '/'-separated paths, sorted.</summary>
-internal static class DatasetFiles
+public static class DatasetFiles
 {
-    internal sealed record Entry(string Path, string FullPath, long Length);
+    /// <summary>One file: its path inside the version, where it is read from, and its length.</summary>
+    public sealed record Entry(string Path, string FullPath, long Length);
 
     /// <summary>
     /// A file gives itself (named by its file name); a folder gives every file under it. A symbolic
@@ -93,6 +95,47 @@ internal static class DatasetFiles
                 files.Add(new Entry(relative, file.FullName, file.Length));
             }
         }
+    }
+
+    /// <summary>
+    /// Chunks every file of <paramref name="path"/> in order, handing each chunk to
+    /// <paramref name="window"/> (which stores what the store lacks), and returns the manifest to
+    /// commit. Unreadable files are errors naming them. The window is flushed before returning.
+    /// </summary>
+    public static async Task<DatasetManifest> ChunkAsync(
+        string path, ChunkWindow window, Action<long, long, string>? progress, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(window);
+        var files = Collect(path);
+        var total = files.Sum(f => f.Length);
+        var done = 0L;
+        var manifestFiles = new List<ManifestFile>(files.Count);
+        foreach (var file in files)
+        {
+            IReadOnlyList<ChunkRef> chunks;
+            try
+            {
+                chunks = await ContentChunker.ChunkFileAsync(file.FullPath, ChunkingOptions.Default, async (chunk, bytes, token) =>
+                {
+                    await window.AddAsync(chunk, bytes, token);
+                    done += chunk.Size;
+                    progress?.Invoke(done, total, file.Path);
+                }, ct);
+            }
+            catch (UnauthorizedAccessException e)
+            {
+                throw KeelException.Invalid($"Cannot read '{file.Path}' ({file.FullPath}): permission denied. {e.Message}");
+            }
+            catch (IOException e) when (e is not FileNotFoundException)
+            {
+                throw KeelException.Invalid($"Cannot read '{file.Path}' ({file.FullPath}): {e.Message}");
+            }
+
+            manifestFiles.Add(new ManifestFile(file.Path, chunks.Sum(c => (long)c.Size), [.. chunks.Select(c => new ChunkInfo(c.Hash, c.Size))]));
+        }
+
+        await window.FlushAsync(ct);
+        return new DatasetManifest(manifestFiles);
     }
 
     private static bool Inside(string root, string path) =>

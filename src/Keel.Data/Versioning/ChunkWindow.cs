@@ -1,0 +1,79 @@
+using System.Buffers;
+using Keel.Data.Chunking;
+
+namespace Keel.Data.Versioning;
+
+/// <summary>
+/// The sending half of an add: new chunks are held in a bounded window (32 chunks or 32 MiB), the
+/// store is asked which of them it lacks (which also claims the ones it has against garbage
+/// collection), and those are stored a few at a time. Memory is one window whatever the file size.
+/// The same code drives a remote store (HTTP) and a local one.
+/// </summary>
+/// <param name="missing">Which of these hashes the store lacks (claiming the rest).</param>
+/// <param name="store">Stores one chunk's bytes under its hash.</param>
+/// <param name="parallelism">Chunks stored at once.</param>
+public sealed class ChunkWindow(
+    Func<IReadOnlyList<string>, CancellationToken, Task<IReadOnlyCollection<string>>> missing,
+    Func<string, ReadOnlyMemory<byte>, CancellationToken, Task> store,
+    int parallelism = 4)
+{
+    private const int MaxChunks = 32;
+    private const long MaxBytes = 32L * 1024 * 1024;
+
+    private readonly List<(string Hash, byte[] Bytes, int Size)> _window = [];
+    private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+    private long _windowBytes;
+
+    /// <summary>Chunks the store lacked and received.</summary>
+    public int ChunksStored { get; private set; }
+
+    /// <summary>Their bytes.</summary>
+    public long BytesStored { get; private set; }
+
+    /// <summary>Takes a chunk (its bytes are copied); a chunk seen before in this add is skipped.</summary>
+    public async ValueTask AddAsync(ChunkRef chunk, ReadOnlyMemory<byte> bytes, CancellationToken ct)
+    {
+        if (!_seen.Add(chunk.Hash))
+        {
+            return;
+        }
+
+        var copy = ArrayPool<byte>.Shared.Rent(chunk.Size);
+        bytes.Span.CopyTo(copy);
+        _window.Add((chunk.Hash, copy, chunk.Size));
+        _windowBytes += chunk.Size;
+        if (_window.Count >= MaxChunks || _windowBytes >= MaxBytes)
+        {
+            await FlushAsync(ct);
+        }
+    }
+
+    /// <summary>Asks about and stores what the window holds; call once more after the last chunk.</summary>
+    public async Task FlushAsync(CancellationToken ct)
+    {
+        if (_window.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            var lacking = (await missing([.. _window.Select(c => c.Hash)], ct)).ToHashSet(StringComparer.Ordinal);
+            var sends = _window.Where(c => lacking.Contains(c.Hash)).ToList();
+            await Parallel.ForEachAsync(sends, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = ct },
+                async (chunk, token) => await store(chunk.Hash, chunk.Bytes.AsMemory(0, chunk.Size), token));
+            ChunksStored += sends.Count;
+            BytesStored += sends.Sum(c => (long)c.Size);
+        }
+        finally
+        {
+            foreach (var (_, bytes, _) in _window)
+            {
+                ArrayPool<byte>.Shared.Return(bytes);
+            }
+
+            _window.Clear();
+            _windowBytes = 0;
+        }
+    }
+}
