@@ -72,6 +72,7 @@ internal sealed class ChunkPipeline
             {
                 while (reader.TryRead(out var job))
                 {
+                    ct.ThrowIfCancellationRequested();
                     var chunk = new ChunkRef(await job.Hash, job.Offset, job.Length);
                     if (onChunk is not null)
                     {
