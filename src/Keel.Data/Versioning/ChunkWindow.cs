@@ -6,7 +6,8 @@ namespace Keel.Data.Versioning;
 /// <summary>
 /// The sending half of an add: new chunks are held in a bounded window (32 chunks or 32 MiB), the
 /// store is asked which of them it lacks (which also claims the ones it has against garbage
-/// collection), and those are stored a few at a time. Memory is one window whatever the file size.
+/// collection), and those are stored a few at a time — while the next window fills, so the
+/// chunker does not wait for the round trips. Memory is two windows whatever the file size.
 /// The same code drives a remote store (HTTP) and a local one.
 /// </summary>
 /// <param name="missing">Which of these hashes the store lacks (claiming the rest).</param>
@@ -20,9 +21,12 @@ public sealed class ChunkWindow(
     private const int MaxChunks = 32;
     private const long MaxBytes = 32L * 1024 * 1024;
 
-    private readonly List<(string Hash, byte[] Bytes, int Size)> _window = [];
     private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+    private List<(string Hash, byte[] Bytes, int Size)> _window = [];
     private long _windowBytes;
+
+    // The previous window's query and uploads run while this one fills (two windows at most).
+    private Task _sending = Task.CompletedTask;
 
     /// <summary>Chunks the store lacked and received.</summary>
     public int ChunksStored { get; private set; }
@@ -44,22 +48,38 @@ public sealed class ChunkWindow(
         _windowBytes += chunk.Size;
         if (_window.Count >= MaxChunks || _windowBytes >= MaxBytes)
         {
-            await FlushAsync(ct);
+            await _sending;
+            _sending = SendAsync(TakeWindow(), ct);
         }
     }
 
-    /// <summary>Asks about and stores what the window holds; call once more after the last chunk.</summary>
+    /// <summary>Sends what is held and waits for every send; call once after the last chunk.</summary>
     public async Task FlushAsync(CancellationToken ct)
     {
-        if (_window.Count == 0)
+        await _sending;
+        _sending = Task.CompletedTask;
+        await SendAsync(TakeWindow(), ct);
+    }
+
+    private List<(string Hash, byte[] Bytes, int Size)> TakeWindow()
+    {
+        var window = _window;
+        _window = [];
+        _windowBytes = 0;
+        return window;
+    }
+
+    private async Task SendAsync(List<(string Hash, byte[] Bytes, int Size)> window, CancellationToken ct)
+    {
+        if (window.Count == 0)
         {
             return;
         }
 
         try
         {
-            var lacking = (await missing([.. _window.Select(c => c.Hash)], ct)).ToHashSet(StringComparer.Ordinal);
-            var sends = _window.Where(c => lacking.Contains(c.Hash)).ToList();
+            var lacking = (await missing([.. window.Select(c => c.Hash)], ct)).ToHashSet(StringComparer.Ordinal);
+            var sends = window.Where(c => lacking.Contains(c.Hash)).ToList();
             await Parallel.ForEachAsync(sends, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = ct },
                 async (chunk, token) => await store(chunk.Hash, chunk.Bytes.AsMemory(0, chunk.Size), token));
             ChunksStored += sends.Count;
@@ -67,13 +87,10 @@ public sealed class ChunkWindow(
         }
         finally
         {
-            foreach (var (_, bytes, _) in _window)
+            foreach (var (_, bytes, _) in window)
             {
                 ArrayPool<byte>.Shared.Return(bytes);
             }
-
-            _window.Clear();
-            _windowBytes = 0;
         }
     }
 }
