@@ -2,7 +2,7 @@ using BenchmarkDotNet.Attributes;
 using Keel.Client;
 using Keel.Client.Models;
 using Keel.Server.Hosting;
-using Keel.Serving.Tabular;
+using Keel.Tabular;
 using Microsoft.AspNetCore.Builder;
 
 namespace Keel.Benchmarks;

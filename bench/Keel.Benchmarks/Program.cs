@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using BenchmarkDotNet.Running;
 using Keel.Client;
-using Keel.Serving.Tabular;
+using Keel.Tabular;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Logging;

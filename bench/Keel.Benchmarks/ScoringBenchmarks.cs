@@ -8,7 +8,7 @@ using Keel.Server.Serving;
 using Keel.Serving.Models;
 using Keel.Serving.Predictors;
 using Keel.Serving.Protocols;
-using Keel.Serving.Tabular;
+using Keel.Tabular;
 using Keel.Storage.Sql;
 
 namespace Keel.Benchmarks;

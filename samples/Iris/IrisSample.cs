@@ -3,7 +3,7 @@ using System.Globalization;
 using Keel.Client;
 using Keel.Client.Models;
 using Keel.Monitoring.Quality;
-using Keel.Serving.Tabular;
+using Keel.Tabular;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 

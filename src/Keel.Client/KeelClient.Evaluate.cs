@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Keel.Client.Models;
-using Keel.Serving.Tabular;
+using Keel.Tabular;
 
 namespace Keel.Client;
 

@@ -1,3 +1,4 @@
+using Keel.Tabular.Chunks;
 using System.CommandLine;
 using System.Globalization;
 using Keel.Client;

@@ -1,7 +1,7 @@
 using Keel.Client.Internal;
 using Keel.Serving.Models;
 using Keel.Serving.Predictors;
-using Keel.Serving.Tabular;
+using Keel.Tabular;
 
 namespace Keel.Client.Models;
 

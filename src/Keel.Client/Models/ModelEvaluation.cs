@@ -2,7 +2,7 @@ using System.Globalization;
 using Keel.Core.Errors;
 using Keel.Monitoring.Quality;
 using Keel.Serving.Predictors;
-using Keel.Serving.Tabular;
+using Keel.Tabular;
 
 namespace Keel.Client.Models;
 

@@ -4,7 +4,7 @@ using System.Threading.Channels;
 using Keel.Core.Inference;
 using Keel.Serving.Predictors;
 using Keel.Serving.Protocols;
-using Keel.Serving.Tabular;
+using Keel.Tabular;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 

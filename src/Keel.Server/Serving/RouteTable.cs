@@ -1,6 +1,6 @@
 using Keel.Core.Deployments;
 using Keel.Serving.Predictors;
-using Keel.Serving.Tabular;
+using Keel.Tabular;
 
 namespace Keel.Server.Serving;
 

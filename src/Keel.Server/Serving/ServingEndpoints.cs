@@ -4,7 +4,7 @@ using Keel.Core.Errors;
 using Keel.Server.Hosting;
 using Keel.Serving.Predictors;
 using Keel.Serving.Protocols;
-using Keel.Serving.Tabular;
+using Keel.Tabular;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using Keel.Serving.Tabular;
+using Keel.Tabular;
 using Microsoft.Extensions.Hosting;
 
 namespace Keel.Server.Serving;

@@ -1,8 +1,10 @@
+using Keel.Tabular.Chunks;
+using Keel.Tabular.Chunks.Internal;
 using System.Threading.Channels;
 using Keel.Core.Errors;
 using Keel.Serving.Batch.Internal;
 using Keel.Serving.Predictors;
-using Keel.Serving.Tabular;
+using Keel.Tabular;
 
 namespace Keel.Serving.Batch;
 

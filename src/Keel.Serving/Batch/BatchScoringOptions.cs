@@ -1,3 +1,4 @@
+using Keel.Tabular.Chunks;
 using Keel.Core.Errors;
 
 namespace Keel.Serving.Batch;

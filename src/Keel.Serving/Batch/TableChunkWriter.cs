@@ -1,6 +1,7 @@
+using Keel.Tabular.Chunks;
 using Keel.Core.Errors;
 using Keel.Serving.Batch.Internal;
-using Keel.Serving.Tabular;
+using Keel.Tabular;
 
 namespace Keel.Serving.Batch;
 

@@ -1,4 +1,4 @@
-using Keel.Serving.Tabular;
+using Keel.Tabular;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 

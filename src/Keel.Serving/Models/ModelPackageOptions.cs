@@ -1,4 +1,4 @@
-using Keel.Serving.Tabular;
+using Keel.Tabular;
 
 namespace Keel.Serving.Models;
 

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Keel.Core.Errors;
 using Keel.Serving.Internal;
-using Keel.Serving.Tabular;
+using Keel.Tabular;
 
 namespace Keel.Serving.Models;
 

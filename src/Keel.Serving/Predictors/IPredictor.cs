@@ -1,5 +1,5 @@
 using Keel.Serving.Models;
-using Keel.Serving.Tabular;
+using Keel.Tabular;
 
 namespace Keel.Serving.Predictors;
 

@@ -1,7 +1,7 @@
 using Keel.Core.Errors;
 using Keel.Serving.Internal;
 using Keel.Serving.Models;
-using Keel.Serving.Tabular;
+using Keel.Tabular;
 using Microsoft.ML;
 
 namespace Keel.Serving.Predictors;

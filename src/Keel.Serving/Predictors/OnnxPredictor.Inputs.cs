@@ -1,6 +1,6 @@
 using System.Globalization;
 using Keel.Core.Errors;
-using Keel.Serving.Tabular;
+using Keel.Tabular;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 

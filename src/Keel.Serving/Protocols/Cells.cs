@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Keel.Core.Errors;
-using Keel.Serving.Tabular;
+using Keel.Tabular;
 
 namespace Keel.Serving.Protocols;
 
@@ -101,26 +101,7 @@ internal static class Cells
     }
 
     /// <summary>A column typed from the values: int64 when all are integers, double when all are numbers, boolean, string otherwise.</summary>
-    public static Column Infer(string name, object?[] cells)
-    {
-        var present = cells.Where(c => c is not null).ToList();
-        if (present.TrueForAll(c => c is long) && present.Count > 0)
-        {
-            return new Int64Column(name, Map(cells, (c, _) => c is long l ? l : 0), Map(cells, (c, _) => c is null));
-        }
-
-        if (present.TrueForAll(c => c is long or double))
-        {
-            return new DoubleColumn(name, Map(cells, (c, _) => ToDouble(c) ?? double.NaN));
-        }
-
-        if (present.TrueForAll(c => c is bool))
-        {
-            return new BooleanColumn(name, Map(cells, (c, _) => c is true), Map(cells, (c, _) => c is null));
-        }
-
-        return new StringColumn(name, Map(cells, (c, _) => c is null ? null : Text(c)));
-    }
+    public static Column Infer(string name, object?[] cells) => InferredColumns.FromCells(name, cells);
 
     /// <summary>What a cell is, for messages: <c>the string "abc"</c>, <c>the number 5.1</c>, <c>a list</c>.</summary>
     public static string Describe(object? cell) => cell switch

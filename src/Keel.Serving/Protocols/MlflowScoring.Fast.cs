@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Keel.Serving.Models;
-using Keel.Serving.Tabular;
+using Keel.Tabular;
 
 namespace Keel.Serving.Protocols;
 

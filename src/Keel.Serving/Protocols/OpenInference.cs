@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Keel.Core.Errors;
 using Keel.Serving.Models;
-using Keel.Serving.Tabular;
+using Keel.Tabular;
 
 namespace Keel.Serving.Protocols;
 

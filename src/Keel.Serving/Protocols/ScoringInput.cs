@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Keel.Serving.Tabular;
+using Keel.Tabular;
 
 namespace Keel.Serving.Protocols;
 

@@ -3,7 +3,7 @@ using Keel.Client;
 using Keel.Client.Models;
 using Keel.Core.Errors;
 using Keel.Monitoring.Quality;
-using Keel.Serving.Tabular;
+using Keel.Tabular;
 using Keel.Testing;
 using Microsoft.ML;
 

@@ -4,7 +4,7 @@ using System.Text;
 using Keel.Client;
 using Keel.Client.Models;
 using Keel.Serving.Models;
-using Keel.Serving.Tabular;
+using Keel.Tabular;
 using Keel.Testing;
 
 namespace Keel.Server.Tests.Client;

@@ -4,7 +4,7 @@ using System.Text.Json;
 using Keel.Client;
 using Keel.Client.Models;
 using Keel.Core.Deployments;
-using Keel.Serving.Tabular;
+using Keel.Tabular;
 using Keel.Testing;
 
 namespace Keel.Server.Tests.Deployments;

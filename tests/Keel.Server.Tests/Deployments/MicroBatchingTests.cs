@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Keel.Core.Deployments;
-using Keel.Serving.Tabular;
+using Keel.Tabular;
 using Keel.Testing;
 
 namespace Keel.Server.Tests.Deployments;

@@ -1,7 +1,7 @@
 using Keel.Client;
 using Keel.Client.Models;
 using Keel.Samples.Iris;
-using Keel.Serving.Tabular;
+using Keel.Tabular;
 using Keel.Testing;
 
 namespace Keel.Server.Tests.Samples;

@@ -10,7 +10,7 @@ using Keel.Server.Hosting;
 using Keel.Server.Serving;
 using Keel.Serving.Models;
 using Keel.Serving.Predictors;
-using Keel.Serving.Tabular;
+using Keel.Tabular;
 using Keel.Testing;
 using Microsoft.AspNetCore.Builder;
 

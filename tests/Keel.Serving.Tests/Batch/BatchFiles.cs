@@ -1,5 +1,5 @@
-using Keel.Serving.Batch;
-using Keel.Serving.Tabular;
+using Keel.Tabular.Chunks;
+using Keel.Tabular;
 using Keel.Testing;
 
 namespace Keel.Serving.Tests.Batch;

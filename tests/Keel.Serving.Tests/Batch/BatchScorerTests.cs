@@ -4,7 +4,7 @@ using Keel.Core.Errors;
 using Keel.Serving.Batch;
 using Keel.Serving.Models;
 using Keel.Serving.Predictors;
-using Keel.Serving.Tabular;
+using Keel.Tabular;
 using Keel.Serving.Tests.Support;
 
 namespace Keel.Serving.Tests.Batch;

@@ -1,9 +1,9 @@
+using Keel.Tabular.Chunks;
+using Keel.Tabular.Chunks.Internal;
 using System.Globalization;
 using System.Text;
 using Keel.Core.Errors;
-using Keel.Serving.Batch;
-using Keel.Serving.Batch.Internal;
-using Keel.Serving.Tabular;
+using Keel.Tabular;
 using Keel.Serving.Tests.Support;
 using static Keel.Serving.Tests.Support.Expect;
 

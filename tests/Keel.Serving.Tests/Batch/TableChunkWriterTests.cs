@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Keel.Core.Errors;
 using Keel.Serving.Batch;
-using Keel.Serving.Tabular;
+using Keel.Tabular;
 using Parquet;
 using static Keel.Serving.Tests.Support.Expect;
 

@@ -1,7 +1,7 @@
 using Keel.Core.Errors;
 using Keel.Serving.Models;
 using Keel.Serving.Predictors;
-using Keel.Serving.Tabular;
+using Keel.Tabular;
 using Keel.Serving.Tests.Support;
 using Keel.Testing;
 

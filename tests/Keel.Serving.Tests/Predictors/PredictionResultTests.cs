@@ -1,6 +1,6 @@
 using Keel.Core.Errors;
 using Keel.Serving.Predictors;
-using Keel.Serving.Tabular;
+using Keel.Tabular;
 using static Keel.Serving.Tests.Support.Expect;
 
 namespace Keel.Serving.Tests.Predictors;

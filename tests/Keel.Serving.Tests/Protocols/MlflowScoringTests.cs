@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using Keel.Serving.Models;
 using Keel.Serving.Predictors;
 using Keel.Serving.Protocols;
-using Keel.Serving.Tabular;
+using Keel.Tabular;
 
 namespace Keel.Serving.Tests.Protocols;
 

@@ -1,7 +1,7 @@
 using System.Text;
 using Keel.Serving.Models;
 using Keel.Serving.Protocols;
-using Keel.Serving.Tabular;
+using Keel.Tabular;
 
 namespace Keel.Serving.Tests.Protocols;
 

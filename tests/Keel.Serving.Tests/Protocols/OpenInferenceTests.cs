@@ -5,7 +5,7 @@ using Keel.Core.Errors;
 using Keel.Serving.Models;
 using Keel.Serving.Predictors;
 using Keel.Serving.Protocols;
-using Keel.Serving.Tabular;
+using Keel.Tabular;
 
 namespace Keel.Serving.Tests.Protocols;
 

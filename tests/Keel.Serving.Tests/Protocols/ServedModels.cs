@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Keel.Serving.Models;
 using Keel.Serving.Predictors;
-using Keel.Serving.Tabular;
+using Keel.Tabular;
 using Keel.Serving.Tests.Support;
 using Keel.Testing;
 

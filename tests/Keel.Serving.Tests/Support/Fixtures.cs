@@ -1,4 +1,4 @@
-using Keel.Serving.Tabular;
+using Keel.Tabular;
 using Keel.Testing;
 
 namespace Keel.Serving.Tests.Support;

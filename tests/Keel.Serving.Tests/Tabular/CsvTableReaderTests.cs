@@ -1,6 +1,6 @@
 using System.Text;
 using Keel.Core.Errors;
-using Keel.Serving.Tabular;
+using Keel.Tabular;
 using Keel.Serving.Tests.Support;
 using Keel.Testing;
 using static Keel.Serving.Tests.Support.Expect;

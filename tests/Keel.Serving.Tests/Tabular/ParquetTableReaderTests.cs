@@ -1,5 +1,5 @@
 using Keel.Core.Errors;
-using Keel.Serving.Tabular;
+using Keel.Tabular;
 using Keel.Testing;
 using Parquet;
 using Parquet.Schema;

@@ -1,5 +1,5 @@
 using Keel.Core.Errors;
-using Keel.Serving.Tabular;
+using Keel.Tabular;
 using static Keel.Serving.Tests.Support.Expect;
 
 namespace Keel.Serving.Tests.Tabular;

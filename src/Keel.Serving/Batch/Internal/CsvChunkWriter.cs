@@ -1,7 +1,8 @@
+using Keel.Tabular.Chunks;
 using System.Buffers;
 using System.Globalization;
 using System.Text;
-using Keel.Serving.Tabular;
+using Keel.Tabular;
 
 namespace Keel.Serving.Batch.Internal;
 

@@ -1,7 +1,8 @@
+using Keel.Tabular.Chunks;
 using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Keel.Serving.Tabular;
+using Keel.Tabular;
 
 namespace Keel.Serving.Batch.Internal;
 

@@ -1,4 +1,5 @@
-using Keel.Serving.Tabular;
+using Keel.Tabular.Chunks;
+using Keel.Tabular;
 using Parquet;
 using Parquet.Schema;
 

@@ -1,6 +1,7 @@
+using Keel.Tabular.Chunks.Internal;
 using System.Globalization;
 using Keel.Serving.Predictors;
-using Keel.Serving.Tabular;
+using Keel.Tabular;
 
 namespace Keel.Serving.Batch.Internal;
 

@@ -1,7 +1,7 @@
 using Keel.Core.Errors;
 using Keel.Serving.Models;
 using Keel.Serving.Protocols;
-using Keel.Serving.Tabular;
+using Keel.Tabular;
 
 namespace Keel.Serving.Batch.Internal;
 

@@ -3,7 +3,7 @@ using Keel.Core.Errors;
 using Parquet;
 using Parquet.Schema;
 
-namespace Keel.Serving.Tabular;
+namespace Keel.Tabular;
 
 public static partial class TableReader
 {

@@ -1,4 +1,4 @@
-namespace Keel.Serving.Tabular;
+namespace Keel.Tabular;
 
 /// <summary>File formats <see cref="TableReader"/> reads.</summary>
 public enum TableFormat

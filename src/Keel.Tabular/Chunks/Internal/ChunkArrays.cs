@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
-using Keel.Serving.Tabular;
 
-namespace Keel.Serving.Batch.Internal;
+namespace Keel.Tabular.Chunks.Internal;
 
 /// <summary>
 /// Column arrays of exactly one chunk's length, handed back once a chunk is written and reused for

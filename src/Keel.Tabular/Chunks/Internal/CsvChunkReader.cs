@@ -2,9 +2,8 @@ using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Keel.Core.Errors;
-using Keel.Serving.Tabular;
 
-namespace Keel.Serving.Batch.Internal;
+namespace Keel.Tabular.Chunks.Internal;
 
 /// <summary>
 /// CSV in chunks, parsed straight from UTF-8 bytes (no string per cell unless the column holds

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Keel.Core.Errors;
 
-namespace Keel.Serving.Tabular;
+namespace Keel.Tabular;
 
 /// <summary>64-bit floating point values; NaN is missing.</summary>
 public sealed class DoubleColumn : Column

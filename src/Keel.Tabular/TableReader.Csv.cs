@@ -3,7 +3,7 @@ using System.Text;
 using CsvHelper;
 using Keel.Core.Errors;
 
-namespace Keel.Serving.Tabular;
+namespace Keel.Tabular;
 
 public static partial class TableReader
 {

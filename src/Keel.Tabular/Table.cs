@@ -1,7 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using Keel.Core.Errors;
 
-namespace Keel.Serving.Tabular;
+namespace Keel.Tabular;
 
 /// <summary>
 /// An immutable in-memory table: named, typed columns of equal length. Column names are unique and

@@ -1,8 +1,7 @@
 using Keel.Core.Errors;
-using Keel.Serving.Batch.Internal;
-using Keel.Serving.Tabular;
+using Keel.Tabular.Chunks.Internal;
 
-namespace Keel.Serving.Batch;
+namespace Keel.Tabular.Chunks;
 
 /// <summary>
 /// Reads a CSV, Parquet or JSON lines file as a stream of <see cref="TableChunk"/>s of at most
@@ -109,7 +108,7 @@ public abstract class TableChunkReader : IAsyncDisposable
 
     public abstract ValueTask DisposeAsync();
 
-    /// <summary>Where the text readers' column arrays come from; <see cref="BatchScorer"/> hands a chunk's back once it is written.</summary>
+    /// <summary>Where the text readers' column arrays come from; batch scoring hands a chunk's back once it is written.</summary>
     internal ChunkArrays Arrays { get; }
 
     /// <summary>Reuses the arrays of chunks (and of tables built on them) that nothing reads any more.</summary>

@@ -1,6 +1,5 @@
-using Keel.Serving.Tabular;
 
-namespace Keel.Serving.Batch.Internal;
+namespace Keel.Tabular.Chunks.Internal;
 
 /// <summary>Copies of a range of a column's rows, of the same type.</summary>
 internal static class ColumnSlices

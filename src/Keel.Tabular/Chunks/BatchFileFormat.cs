@@ -1,6 +1,6 @@
 using Keel.Core.Errors;
 
-namespace Keel.Serving.Batch;
+namespace Keel.Tabular.Chunks;
 
 /// <summary>The file formats batch scoring reads and writes, chosen by extension.</summary>
 public enum BatchFileFormat

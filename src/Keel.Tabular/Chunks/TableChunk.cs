@@ -1,6 +1,5 @@
-using Keel.Serving.Tabular;
 
-namespace Keel.Serving.Batch;
+namespace Keel.Tabular.Chunks;
 
 /// <summary>
 /// Consecutive rows of a file, as a <see cref="Table"/>.

@@ -1,4 +1,4 @@
-namespace Keel.Serving.Tabular;
+namespace Keel.Tabular;
 
 /// <summary>The element types a <see cref="Column"/> (and a prediction output) can hold.</summary>
 public enum ColumnType

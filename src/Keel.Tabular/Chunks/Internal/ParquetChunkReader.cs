@@ -1,11 +1,10 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using Keel.Core.Errors;
-using Keel.Serving.Tabular;
 using Parquet;
 using Parquet.Schema;
 
-namespace Keel.Serving.Batch.Internal;
+namespace Keel.Tabular.Chunks.Internal;
 
 /// <summary>
 /// Parquet one row group at a time (a group larger than a chunk is handed out in chunk-sized

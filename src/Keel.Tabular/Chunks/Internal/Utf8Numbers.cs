@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Text;
-using Keel.Serving.Tabular;
 
-namespace Keel.Serving.Batch.Internal;
+namespace Keel.Tabular.Chunks.Internal;
 
 /// <summary>Numbers from UTF-8 text, as <see cref="TableReader"/> reads them from strings, without making the strings.</summary>
 internal static class Utf8Numbers

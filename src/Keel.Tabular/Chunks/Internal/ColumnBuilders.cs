@@ -1,10 +1,8 @@
 using System.Text;
 using System.Text.Json;
 using Keel.Core.Errors;
-using Keel.Serving.Protocols;
-using Keel.Serving.Tabular;
 
-namespace Keel.Serving.Batch.Internal;
+namespace Keel.Tabular.Chunks.Internal;
 
 /// <summary>What messages about one column of one file say: where it is and why it has its type.</summary>
 internal sealed record ColumnOrigin(string Where, string Name, string TypeReason);
@@ -310,7 +308,7 @@ internal sealed class JsonInferringBuilder(ColumnOrigin origin, ChunkArrays arra
 
     public override Column Build()
     {
-        var column = Cells.Infer(Origin.Name, [.. _cells]);
+        var column = InferredColumns.FromCells(Origin.Name, [.. _cells]);
         _cells.Clear();
         Count = 0;
         return column;

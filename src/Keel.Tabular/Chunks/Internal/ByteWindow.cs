@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Keel.Serving.Batch.Internal;
+namespace Keel.Tabular.Chunks.Internal;
 
 /// <summary>
 /// A sliding window over a file's bytes for the text readers: parsers consume complete records

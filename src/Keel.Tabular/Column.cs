@@ -1,7 +1,7 @@
 using System.Globalization;
 using Keel.Core.Errors;
 
-namespace Keel.Serving.Tabular;
+namespace Keel.Tabular;
 
 /// <summary>
 /// One named, typed column of a <see cref="Table"/>. Missing values: NaN in <see cref="DoubleColumn"/>

@@ -2,9 +2,8 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Keel.Core.Errors;
-using Keel.Serving.Tabular;
 
-namespace Keel.Serving.Batch.Internal;
+namespace Keel.Tabular.Chunks.Internal;
 
 /// <summary>
 /// JSON lines in chunks: one JSON object per line (blank lines skipped), its keys the columns and

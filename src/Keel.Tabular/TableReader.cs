@@ -1,6 +1,6 @@
 using Keel.Core.Errors;
 
-namespace Keel.Serving.Tabular;
+namespace Keel.Tabular;
 
 /// <summary>
 /// Reads CSV and Parquet files into a <see cref="Table"/>: the tables evaluation, batch scoring and
