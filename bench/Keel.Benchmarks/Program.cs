@@ -75,4 +75,40 @@ if (args is ["chunk", var file])
     return;
 }
 
+// `table FILE ROWS`: writes the benchmark CSV of docs/benchmarks.md "Profiles and validation": ROWS
+// rows of 20 columns (an id, nine doubles, four longs, a boolean, four categories, an email-like
+// string), deterministic (seeded), 2 % missing in two columns.
+if (args is ["table", var tablePath, var rowText])
+{
+    Keel.Benchmarks.BenchTable.Write(tablePath, long.Parse(rowText, System.Globalization.CultureInfo.InvariantCulture));
+    return;
+}
+
+// `read FILE`: the chunk reader alone over FILE (parse, no profile): the floor under `profile`.
+if (args is ["read", var readPath])
+{
+    var watch = Stopwatch.StartNew();
+    await using var reader = await Keel.Tabular.Chunks.TableChunkReader.OpenAsync(readPath);
+    long rows = 0;
+    await foreach (var chunk in reader.ReadAsync())
+    {
+        rows += chunk.RowCount;
+    }
+
+    Console.WriteLine(System.FormattableString.Invariant($"read {readPath}: {rows} rows in {watch.Elapsed.TotalSeconds:F2} s"));
+    return;
+}
+
+// `profile FILE`: TableProfiler.ProfileAsync over FILE, as `keel data add` profiles a tabular file.
+if (args is ["profile", var profilePath])
+{
+    var watch = Stopwatch.StartNew();
+    var profile = await Keel.Data.Profiling.TableProfiler.ProfileAsync(ct => Keel.Tabular.Chunks.TableChunkReader.OpenAsync(profilePath, cancellationToken: ct));
+    var seconds = watch.Elapsed.TotalSeconds;
+    using var self = Process.GetCurrentProcess();
+    Console.WriteLine(System.FormattableString.Invariant(
+        $"profiled {profilePath}: {profile.RowCount} rows x {profile.Columns.Count} columns in {seconds:F2} s (peak working set {self.PeakWorkingSet64 / (1024.0 * 1024):F0} MiB)"));
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Keel.Benchmarks.LogBatchBenchmarks).Assembly).Run(args);

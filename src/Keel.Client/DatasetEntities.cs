@@ -68,4 +68,8 @@ public sealed record DatasetGcResult(int ChunksDeleted, long BytesFreed, int Chu
 public sealed record DatasetFileChange(string Path, string Change, long? OldSize, long? NewSize, long NewBytes);
 
 /// <summary>What differs between two versions, file by file; unchanged files are counted, not listed.</summary>
-public sealed record DatasetDiff(DatasetVersionInfo From, DatasetVersionInfo To, IReadOnlyList<DatasetFileChange> Changes, int Unchanged);
+public sealed record DatasetDiff(DatasetVersionInfo From, DatasetVersionInfo To, IReadOnlyList<DatasetFileChange> Changes, int Unchanged)
+{
+    /// <summary>Each tabular file of either version compared by its profiles: rows, columns added and removed, how each column's statistics moved.</summary>
+    public IReadOnlyList<Keel.Data.Profiling.TableDiff> Tables { get; init; } = [];
+}

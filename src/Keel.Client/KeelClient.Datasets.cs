@@ -222,7 +222,7 @@ public sealed partial class KeelClient
             }
         }
 
-        return new DatasetDiff(from.Version, to.Version, changes, unchanged);
+        return new DatasetDiff(from.Version, to.Version, changes, unchanged) { Tables = await DiffTablesAsync(from.Version, to.Version, cancellationToken) };
     }
 
     /// <summary>The datasets whose name contains <paramref name="nameContains"/> (all when null).</summary>

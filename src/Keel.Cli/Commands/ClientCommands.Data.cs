@@ -9,7 +9,7 @@ public static partial class ClientCommands
 {
     private static Command CreateDataCommand()
     {
-        var data = new Command("data", "Versioned datasets: add a file or folder (content-defined chunks, stored once), list, log, show, get, diff, rm, gc.");
+        var data = new Command("data", "Versioned datasets: add a file or folder (content-defined chunks, stored once), list, log, show, get, diff, rm, gc; profile, validate and suites for tabular files.");
         data.Subcommands.Add(CreateDataAddCommand());
         data.Subcommands.Add(CreateDataListCommand());
         data.Subcommands.Add(CreateDataLogCommand());
@@ -18,6 +18,9 @@ public static partial class ClientCommands
         data.Subcommands.Add(CreateDataDiffCommand());
         data.Subcommands.Add(CreateDataRemoveCommand());
         data.Subcommands.Add(CreateDataGcCommand());
+        data.Subcommands.Add(CreateDataProfileCommand());
+        data.Subcommands.Add(CreateDataValidateCommand());
+        data.Subcommands.Add(CreateDataSuiteCommand());
         return data;
     }
 
@@ -187,6 +190,23 @@ public static partial class ClientCommands
                 }
 
                 output.Write(table);
+            }
+
+            foreach (var t in diff.Tables)
+            {
+                await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"{t.Path}: rows {t.RowsBefore?.ToString("N0", CultureInfo.InvariantCulture) ?? "-"} → {t.RowsAfter?.ToString("N0", CultureInfo.InvariantCulture) ?? "-"}{(t.ColumnsAdded.Count > 0 ? "; columns added: " + string.Join(", ", t.ColumnsAdded) : "")}{(t.ColumnsRemoved.Count > 0 ? "; columns removed: " + string.Join(", ", t.ColumnsRemoved) : "")}"), ct);
+                var columns = CliOutput.NewTable("Column", "Type", "Missing", "Distinct", "Mean", "Min", "Max", "PSI", "New categories");
+                foreach (var c in t.Columns)
+                {
+                    static string Move(double? a, double? b) => a is null && b is null ? "" : $"{(a is { } x ? CliOutput.Number(x) : "-")} → {(b is { } y ? CliOutput.Number(y) : "-")}";
+                    CliOutput.AddRow(columns, c.Name, c.TypeBefore == c.TypeAfter ? c.TypeAfter : $"{c.TypeBefore} → {c.TypeAfter}",
+                        Move(c.MissingShareBefore, c.MissingShareAfter), Move(c.DistinctBefore, c.DistinctAfter),
+                        Move(c.MeanBefore, c.MeanAfter), Move(c.MinBefore, c.MinAfter), Move(c.MaxBefore, c.MaxAfter),
+                        c.Psi is { } psi ? CliOutput.Number(psi) : "", c.NewCategories is { Count: > 0 } added ? string.Join(", ", added.Take(5)) : "");
+                }
+
+                output.Write(columns);
             }
 
             return 0;

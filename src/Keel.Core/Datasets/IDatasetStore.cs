@@ -41,6 +41,9 @@ public interface IDatasetStore
     /// <summary>Marks a version deleted (its chunks become collectable unless a run used it); false when there is none.</summary>
     Task<bool> DeleteVersionAsync(string name, string id, CancellationToken ct);
 
+    /// <summary>Records a version's row count and schema once its tables are profiled after the commit.</summary>
+    Task<bool> SetTableInfoAsync(string name, string id, long? rowCount, string? schema, CancellationToken ct);
+
     /// <summary>Marks every version of the dataset deleted and removes the dataset; false when there is none.</summary>
     Task<bool> DeleteDatasetAsync(string name, CancellationToken ct);
 

@@ -20,6 +20,15 @@ public sealed class DatasetOptions
     /// references it yet: an add in progress has this long between its uploads and its commit.
     /// </summary>
     public TimeSpan GcGracePeriod { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Tabular files (CSV, Parquet, JSON lines) of a new version are profiled while it is committed
+    /// when they hold at most this many bytes together; larger ones on demand
+    /// (<c>keel data profile --compute</c>). A suite attached to the dataset always runs.
+    /// </summary>
+    public long MaxInlineProfileBytes { get; init; } = 256L * 1024 * 1024;
+
+    public Keel.Data.Profiling.ProfileOptions Profile { get; init; } = Keel.Data.Profiling.ProfileOptions.Default;
 }
 
 /// <summary>
@@ -28,7 +37,7 @@ public sealed class DatasetOptions
 /// a version commits a manifest whose chunks are all present, and garbage collection frees only
 /// chunks that no live version (or run-used version) references and nobody claimed recently.
 /// </summary>
-public sealed class DatasetService(IDatasetStore store, IArtifactStore artifacts, TimeProvider clock, DatasetOptions? options = null)
+public sealed partial class DatasetService(IDatasetStore store, IArtifactStore artifacts, TimeProvider clock, DatasetOptions? options = null)
 {
     public const string ChunkFolder = "datasets/chunks";
     public const string ManifestFolder = "datasets/manifests";
@@ -182,16 +191,64 @@ public sealed class DatasetService(IDatasetStore store, IArtifactStore artifacts
         // The manifest is written first (content-addressed: writing it twice is harmless); a version
         // row never points to a manifest that is not there.
         await artifacts.WriteAsync(ManifestPath(manifest.Id), new MemoryStream(manifest.Canonical, writable: false), ct);
-        var version = new DatasetVersion(name, manifest.Id, 0, message, author, Now, manifest.SizeBytes, manifest.Files.Count, rowCount, schema, false);
+        var tables = VersionTables.None;
+        if (await store.FindVersionAsync(name, manifest.Id, ct) is not { Deleted: false })
+        {
+            // Claimed before they are read, so a collection running meanwhile keeps them.
+            var missing = await store.ClaimChunksAsync([.. manifest.ChunkHashes], Now, ct);
+            if (missing.Count > 0)
+            {
+                throw MissingChunks(missing);
+            }
+
+            tables = await CheckTablesAsync(name, manifest, ct);
+        }
+
+        var version = new DatasetVersion(
+            name, manifest.Id, 0, message, author, Now, manifest.SizeBytes, manifest.Files.Count,
+            rowCount ?? tables.RowCount, schema ?? tables.Schema, false);
         var result = await store.CreateVersionAsync(version, manifest.ChunkHashes, ct);
         if (result.Version is null)
         {
-            var missing = result.MissingChunks;
-            throw KeelException.Invalid(
-                $"{missing.Count} chunk{(missing.Count == 1 ? " is" : "s are")} not in the store ({string.Join(", ", missing.Take(3))}{(missing.Count > 3 ? ", …" : "")}); upload them, then commit the version again.");
+            throw MissingChunks(result.MissingChunks);
         }
 
         return (result.Version, result.Created);
+    }
+
+    private static KeelException MissingChunks(IReadOnlyList<string> missing) => KeelException.Invalid(
+        $"{missing.Count} chunk{(missing.Count == 1 ? " is" : "s are")} not in the store ({string.Join(", ", missing.Take(3))}{(missing.Count > 3 ? ", …" : "")}); upload them, then commit the version again.");
+
+    /// <summary>
+    /// Profiles a new version's tables and runs the dataset's suite on them: a failure with
+    /// <c>on_add: refuse</c> is an error listing the failed rules; profiles and reports are stored
+    /// under the version id before its row exists (content-addressed, so a retry rewrites the same).
+    /// </summary>
+    private async Task<VersionTables> CheckTablesAsync(string name, DatasetManifest manifest, CancellationToken ct)
+    {
+        var suiteYaml = await store.GetDatasetAsync(name, ct) is null ? null : await GetSuiteAsync(name, ct);
+        var suite = suiteYaml is null ? null : Keel.Data.Validation.ExpectationSuite.Parse(suiteYaml);
+        var reference = suite is null ? null : await ReferenceProfileAsync(suite, ct);
+        var tables = await ReadTablesAsync(manifest, suite, reference, _options.MaxInlineProfileBytes, ct);
+        var failed = tables.Reports.Where(r => !r.Value.Success).ToList();
+        if (suite is { OnAdd: Keel.Data.Validation.OnFailure.Refuse } && failed.Count > 0)
+        {
+            var rules = failed.SelectMany(r => r.Value.Results.Where(x => !x.Passed).Select(x => $"{r.Key}: {x.Column ?? "table"} {x.Rule} (expected {x.Expected}, observed {x.Observed})")).ToList();
+            throw KeelException.Invalid(
+                $"The new version of dataset '{name}' fails its suite '{suite.Name}' ({rules.Count} rule{(rules.Count == 1 ? "" : "s")}): {string.Join("; ", rules.Take(5))}{(rules.Count > 5 ? "; …" : "")}. Fix the data, or change the suite (on_add: warn keeps failing versions).");
+        }
+
+        if (tables.Profiles.Count > 0)
+        {
+            await WriteJsonAsync(ProfilePath(manifest.Id), tables.Profiles, ct);
+        }
+
+        if (tables.Reports.Count > 0)
+        {
+            await WriteJsonAsync(ReportPath(manifest.Id), tables.Reports, ct);
+        }
+
+        return tables;
     }
 
     public async Task<VersionedDataset> GetDatasetAsync(string name, CancellationToken ct) =>

@@ -53,6 +53,7 @@ public sealed class MlflowRouteTable
         table.MapModelVersionsEndpoints();
         table.MapDeploymentsEndpoints();
         table.MapDatasetsEndpoints();
+        table.MapDatasetTablesEndpoints();
         return table;
     }
 

@@ -16,6 +16,12 @@ public abstract class TableChunkReader : IAsyncDisposable
 {
     public const int DefaultChunkRows = 32_768;
 
+    /// <summary>
+    /// The key of <see cref="Exception.Data"/> that names the column when a value does not fit its
+    /// column's type: a reader that would rather widen the column (to string) than fail reads again.
+    /// </summary>
+    public const string MismatchedColumnKey = "Keel.Tabular.Column";
+
     /// <summary>The largest chunk: a chunk's columns are single arrays.</summary>
     public const int MaxChunkRows = 16 * 1024 * 1024;
 
@@ -44,25 +50,42 @@ public abstract class TableChunkReader : IAsyncDisposable
     public string Where { get; }
 
     /// <summary>Opens a .csv, .parquet/.pq or .jsonl/.ndjson file and reads what names its columns.</summary>
-    public static async Task<TableChunkReader> OpenAsync(string path, int chunkRows = DefaultChunkRows, CancellationToken cancellationToken = default)
+    public static Task<TableChunkReader> OpenAsync(string path, int chunkRows = DefaultChunkRows, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(path);
-        if (chunkRows is < 1 or > MaxChunkRows)
-        {
-            throw KeelException.Invalid($"A chunk holds 1 to {MaxChunkRows:N0} rows, not {chunkRows:N0}.");
-        }
-
         var format = BatchFileFormats.Of(path);
         if (!File.Exists(path))
         {
             throw KeelException.NotFound($"Input file '{path}' does not exist.");
         }
 
+        return OpenCoreAsync(path, format, null, chunkRows, cancellationToken);
+    }
+
+    /// <summary>
+    /// Opens the content that <paramref name="open"/> streams (a readable, seekable stream, opened
+    /// again for each read), as a file named <paramref name="name"/>: its extension gives the format
+    /// and messages name it.
+    /// </summary>
+    public static Task<TableChunkReader> OpenAsync(Func<Stream> open, string name, int chunkRows = DefaultChunkRows, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(open);
+        ArgumentNullException.ThrowIfNull(name);
+        return OpenCoreAsync(name, BatchFileFormats.Of(name), open, chunkRows, cancellationToken);
+    }
+
+    private static async Task<TableChunkReader> OpenCoreAsync(string path, BatchFileFormat format, Func<Stream>? open, int chunkRows, CancellationToken cancellationToken)
+    {
+        if (chunkRows is < 1 or > MaxChunkRows)
+        {
+            throw KeelException.Invalid($"A chunk holds 1 to {MaxChunkRows:N0} rows, not {chunkRows:N0}.");
+        }
+
         TableChunkReader reader = format switch
         {
-            BatchFileFormat.Csv => new CsvChunkReader(path, chunkRows),
-            BatchFileFormat.Parquet => new ParquetChunkReader(path, chunkRows),
-            _ => new JsonLinesChunkReader(path, chunkRows),
+            BatchFileFormat.Csv => new CsvChunkReader(path, chunkRows, open),
+            BatchFileFormat.Parquet => new ParquetChunkReader(path, chunkRows, open),
+            _ => new JsonLinesChunkReader(path, chunkRows, open),
         };
         try
         {
@@ -107,6 +130,10 @@ public abstract class TableChunkReader : IAsyncDisposable
     }
 
     public abstract ValueTask DisposeAsync();
+
+    /// <summary>A file for reading in large blocks (no FileStream buffer: readers read a megabyte at a time).</summary>
+    private protected static Stream OpenFile(string path) =>
+        new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
 
     /// <summary>Where the text readers' column arrays come from; batch scoring hands a chunk's back once it is written.</summary>
     internal ChunkArrays Arrays { get; }

@@ -178,6 +178,14 @@ internal sealed class SqlDatasetStore(SqlExecutor executor) : IDatasetStore
             return await command.ExecuteNonQueryAsync(ct) > 0;
         }, ct);
 
+    public Task<bool> SetTableInfoAsync(string name, string id, long? rowCount, string? schema, CancellationToken ct) =>
+        executor.WriteAsync(async (c, tx) =>
+        {
+            await using var command = c.Command("UPDATE dataset_versions SET row_count = @r, schema_json = @s WHERE dataset = @n AND id = @id", tx)
+                .With("@n", name).With("@id", id).With("@r", rowCount).With("@s", schema);
+            return await command.ExecuteNonQueryAsync(ct) > 0;
+        }, ct);
+
     public Task<bool> DeleteDatasetAsync(string name, CancellationToken ct) =>
         executor.WriteAsync(async (c, tx) =>
         {

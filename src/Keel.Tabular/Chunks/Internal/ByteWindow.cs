@@ -12,15 +12,14 @@ internal sealed class ByteWindow : IDisposable
 {
     private const int InitialSize = 1 << 20;
 
-    private readonly FileStream _stream;
+    private readonly Stream _stream;
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(InitialSize);
     private long _bufferOffset;
     private int _end;
 
-    public ByteWindow(string path)
+    public ByteWindow(Stream stream)
     {
-        // No FileStream buffer: reads are a megabyte at a time into this window already.
-        _stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        _stream = stream;
         Length = _stream.Length;
     }
 

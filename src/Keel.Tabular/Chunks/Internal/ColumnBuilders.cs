@@ -75,8 +75,29 @@ internal abstract class ColumnBuilder(ColumnOrigin origin, ChunkArrays arrays)
     {
         var text = Encoding.UTF8.GetString(utf8);
         var shown = text.Length > 40 ? text[..40] + "…" : text;
-        return KeelException.Invalid(
+        var error = KeelException.Invalid(
             $"{Origin.Where} line {line:N0}, column '{Origin.Name}': '{shown}' is not {what} ({Origin.TypeReason}).");
+        error.Data[TableChunkReader.MismatchedColumnKey] = Origin.Name;
+        return error;
+    }
+
+    /// <summary>The text of a cell, or an error naming file, line and column when its bytes are not UTF-8.</summary>
+    protected string Text(ReadOnlySpan<byte> utf8, long line)
+    {
+        if (!System.Text.Unicode.Utf8.IsValid(utf8))
+        {
+            throw NotUtf8(Origin.Where, line, $"column '{Origin.Name}'", utf8);
+        }
+
+        return Encoding.UTF8.GetString(utf8);
+    }
+
+    /// <summary>The error for bytes that are not UTF-8: where they are, the first bad byte, and what to do.</summary>
+    public static KeelException NotUtf8(string where, long line, string what, ReadOnlySpan<byte> utf8)
+    {
+        System.Text.Unicode.Utf8.ToUtf16(utf8, new char[utf8.Length], out var valid, out _, replaceInvalidSequences: false);
+        return KeelException.Invalid(
+            $"{where} line {line:N0}, {what}: byte 0x{utf8[valid]:X2} at offset {valid} is not valid UTF-8. Keel reads text files as UTF-8; convert the file first (e.g. iconv -f latin1 -t utf-8).");
     }
 
     protected KeelException NotScalar(JsonTokenType token, long line) => KeelException.Invalid(
@@ -211,30 +232,52 @@ internal sealed class BooleanBuilder(ColumnOrigin origin, ChunkArrays arrays) : 
 /// <summary>Strings; a value equal to the one before reuses its string, so a category column holds few strings.</summary>
 internal sealed class TextBuilder(ColumnOrigin origin, ChunkArrays arrays) : ColumnBuilder(origin, arrays)
 {
-    private const int RememberedBytes = 64;
+    private const int RememberedBytes = 48;
+    private const int Slots = 512;
 
-    private readonly byte[] _last = new byte[RememberedBytes];
+    // Recently seen short values by a hash of their bytes: a column of repeated categories (the
+    // common case) makes one string per distinct value instead of one per cell.
+    private readonly byte[] _remembered = new byte[Slots * RememberedBytes];
+    private readonly string?[] _strings = new string?[Slots];
     private string?[] _values = arrays.Rent<string?>();
-    private int _lastLength = -1;
-    private string? _lastValue;
 
     public override void Append(ReadOnlySpan<byte> utf8, long line)
     {
-        if (_lastValue is not null && utf8.SequenceEqual(_last.AsSpan(0, _lastLength)))
+        if (utf8.Length > RememberedBytes)
         {
-            _values[Count++] = _lastValue;
+            _values[Count++] = Text(utf8, line);
             return;
         }
 
-        var value = Encoding.UTF8.GetString(utf8);
-        if (utf8.Length <= RememberedBytes)
+        var slot = Slot(utf8);
+        var remembered = _strings[slot];
+        var bytes = _remembered.AsSpan(slot * RememberedBytes, RememberedBytes);
+        if (remembered is not null && bytes[0] == utf8.Length && utf8.SequenceEqual(bytes.Slice(1, utf8.Length)))
         {
-            utf8.CopyTo(_last);
-            _lastLength = utf8.Length;
-            _lastValue = value;
+            _values[Count++] = remembered;
+            return;
+        }
+
+        var value = Text(utf8, line);
+        if (utf8.Length < RememberedBytes)
+        {
+            bytes[0] = (byte)utf8.Length;
+            utf8.CopyTo(bytes[1..]);
+            _strings[slot] = value;
         }
 
         _values[Count++] = value;
+    }
+
+    private static int Slot(ReadOnlySpan<byte> utf8)
+    {
+        var hash = (uint)utf8.Length * 0x9E3779B1u;
+        foreach (var b in utf8)
+        {
+            hash = (hash ^ b) * 0x01000193u;
+        }
+
+        return (int)((hash ^ (hash >> 15)) % Slots);
     }
 
     public override void AppendMissing() => _values[Count++] = null;
@@ -255,7 +298,7 @@ internal sealed class CsvInferringBuilder(ColumnOrigin origin, ChunkArrays array
 
     public override void Append(ReadOnlySpan<byte> utf8, long line)
     {
-        _cells.Add(Encoding.UTF8.GetString(utf8));
+        _cells.Add(Text(utf8, line));
         Count++;
     }
 
@@ -281,7 +324,7 @@ internal sealed class JsonInferringBuilder(ColumnOrigin origin, ChunkArrays arra
 
     public override void Append(ReadOnlySpan<byte> utf8, long line)
     {
-        _cells.Add(Encoding.UTF8.GetString(utf8));
+        _cells.Add(Text(utf8, line));
         Count++;
     }
 

@@ -13,11 +13,11 @@ namespace Keel.Tabular.Chunks.Internal;
 /// A record with another number of fields than the header, or text after a closing quote, is a
 /// KeelException naming the line.
 /// </summary>
-internal sealed class CsvChunkReader(string path, int chunkRows) : TableChunkReader(path, BatchFileFormat.Csv, chunkRows)
+internal sealed class CsvChunkReader(string path, int chunkRows, Func<Stream>? open) : TableChunkReader(path, BatchFileFormat.Csv, chunkRows)
 {
     private static readonly SearchValues<byte> FieldEnds = SearchValues.Create(",\r\n"u8);
 
-    private readonly ByteWindow _window = new(path);
+    private readonly ByteWindow _window = new(open?.Invoke() ?? OpenFile(path));
     private Field[] _fields = new Field[16];
     private byte[] _unescaped = new byte[256];
     private long _line = 1;
@@ -67,7 +67,13 @@ internal sealed class CsvChunkReader(string path, int chunkRows) : TableChunkRea
         for (var i = 0; i < count; i++)
         {
             // pandas names a blank header cell (the index column of `to_csv()`) "Unnamed: i", as TableReader does.
-            var name = Encoding.UTF8.GetString(FieldBytes(i));
+            var bytes = FieldBytes(i);
+            if (!System.Text.Unicode.Utf8.IsValid(bytes))
+            {
+                throw ColumnBuilder.NotUtf8(Where, headerLine, $"header field {i + 1}", bytes);
+            }
+
+            var name = Encoding.UTF8.GetString(bytes);
             names[i] = name.Length == 0 ? $"Unnamed: {i}" : name;
             if (!seen.Add(names[i]))
             {

@@ -12,11 +12,11 @@ namespace Keel.Tabular.Chunks.Internal;
 /// and a key no object of the first chunk has is a KeelException naming the line, because the
 /// output's columns are fixed by then.
 /// </summary>
-internal sealed class JsonLinesChunkReader(string path, int chunkRows) : TableChunkReader(path, BatchFileFormat.JsonLines, chunkRows)
+internal sealed class JsonLinesChunkReader(string path, int chunkRows, Func<Stream>? open) : TableChunkReader(path, BatchFileFormat.JsonLines, chunkRows)
 {
     private static readonly JsonReaderOptions ReaderOptions = new() { AllowTrailingCommas = false, CommentHandling = JsonCommentHandling.Disallow };
 
-    private readonly ByteWindow _window = new(path);
+    private readonly ByteWindow _window = new(open?.Invoke() ?? OpenFile(path));
     private long _line = 1;
     private long _dataOffset;
     private byte[][] _names = [];

@@ -12,9 +12,9 @@ namespace Keel.Tabular.Chunks.Internal;
 /// decimal as numbers, integers as int64 or int32, booleans, strings, dates and times as ISO 8601
 /// text; nulls are missing values. Memory follows the largest row group, not the file.
 /// </summary>
-internal sealed class ParquetChunkReader(string path, int chunkRows) : TableChunkReader(path, BatchFileFormat.Parquet, chunkRows)
+internal sealed class ParquetChunkReader(string path, int chunkRows, Func<Stream>? open) : TableChunkReader(path, BatchFileFormat.Parquet, chunkRows)
 {
-    private FileStream? _stream;
+    private Stream? _stream;
     private ParquetReader? _reader;
 
     public override async ValueTask DisposeAsync()
@@ -37,7 +37,7 @@ internal sealed class ParquetChunkReader(string path, int chunkRows) : TableChun
 
     private protected override async Task OpenCoreAsync(CancellationToken cancellationToken)
     {
-        _stream = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 64 * 1024, useAsync: true);
+        _stream = open?.Invoke() ?? new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 64 * 1024, useAsync: true);
         try
         {
             _reader = await ParquetReader.CreateAsync(_stream, null, leaveStreamOpen: true, cancellationToken);
