@@ -10,6 +10,28 @@ internal static class BenchTable
     private static readonly string[] Channels = ["web", "app", "store", "partner", "phone"];
     private static readonly string[] Plans = ["free", "pro", "team"];
 
+    /// <summary>The 20-rule suite validation is timed with: row, range, null, set, regex, uniqueness and drift rules.</summary>
+    public const string Suite = """
+        name: bench
+        row_count: {min: 1}
+        columns:
+          id: {type: long, unique: true}
+          amount: {min: 0, max: 500}
+          score: {not_null: true, mean: {min: 0.4, max: 0.6}}
+          ratio: {min: 0, max: 1}
+          temperature: {max_missing_share: 0.01}
+          latency: {max_missing_share: 0.6, min: 0}
+          age: {type: long, min: 18, max: 90}
+          visits: {min: 0}
+          active: {type: boolean}
+          country: {allowed_values: [de, fr, es, it, pt, nl, be, at, ch, pl, se, no, dk, fi, ie, uk, us, ca, br, jp]}
+          channel: {not_null: true}
+          plan: {allowed_values: [free, pro, team]}
+          segment: {regex: '^seg-[0-9]+$'}
+          email: {regex: '^[a-z0-9]+@example\.com$', max_length: 40}
+          balance: {drift: {method: mean_shift, threshold: 0.1}}
+        """;
+
     public static void Write(string path, long rows)
     {
         var random = new Random(20261124);

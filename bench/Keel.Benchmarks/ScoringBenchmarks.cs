@@ -8,8 +8,8 @@ using Keel.Server.Serving;
 using Keel.Serving.Models;
 using Keel.Serving.Predictors;
 using Keel.Serving.Protocols;
-using Keel.Tabular;
 using Keel.Storage.Sql;
+using Keel.Tabular;
 
 namespace Keel.Benchmarks;
 

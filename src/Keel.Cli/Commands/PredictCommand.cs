@@ -1,4 +1,3 @@
-using Keel.Tabular.Chunks;
 using System.CommandLine;
 using System.Globalization;
 using Keel.Client;
@@ -6,6 +5,7 @@ using Keel.Core.Errors;
 using Keel.Core.Registry;
 using Keel.Serving.Batch;
 using Keel.Serving.Predictors;
+using Keel.Tabular.Chunks;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 

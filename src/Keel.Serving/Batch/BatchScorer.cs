@@ -1,10 +1,10 @@
-using Keel.Tabular.Chunks;
-using Keel.Tabular.Chunks.Internal;
 using System.Threading.Channels;
 using Keel.Core.Errors;
 using Keel.Serving.Batch.Internal;
 using Keel.Serving.Predictors;
 using Keel.Tabular;
+using Keel.Tabular.Chunks;
+using Keel.Tabular.Chunks.Internal;
 
 namespace Keel.Serving.Batch;
 

@@ -1,5 +1,5 @@
-using Keel.Tabular.Chunks;
 using Keel.Core.Errors;
+using Keel.Tabular.Chunks;
 
 namespace Keel.Serving.Batch;
 

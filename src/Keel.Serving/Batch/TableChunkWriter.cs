@@ -1,7 +1,7 @@
-using Keel.Tabular.Chunks;
 using Keel.Core.Errors;
 using Keel.Serving.Batch.Internal;
 using Keel.Tabular;
+using Keel.Tabular.Chunks;
 
 namespace Keel.Serving.Batch;
 

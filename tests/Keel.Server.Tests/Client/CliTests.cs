@@ -244,7 +244,7 @@ public sealed class CliTests(SharedKeelServer fixture) : IClassFixture<SharedKee
     {
         using var folder = new TempDirectory();
         var file = folder.Combine("rows.csv");
-        await File.WriteAllTextAsync(file, string.Concat(Enumerable.Range(0, 50_000).Select(i => $"{i},{i * 0.5},{(i % 2 == 0 ? "a" : "b")}\n")));
+        await File.WriteAllTextAsync(file, "id,x,label\n" + string.Concat(Enumerable.Range(0, 50_000).Select(i => $"{i},{i * 0.5},{(i % 2 == 0 ? "a" : "b")}\n")));
         var name = SharedKeelServer.UniqueName("cli-data");
 
         var added = await RunKeelAsync("data", "add", name, file, "-m", "first");

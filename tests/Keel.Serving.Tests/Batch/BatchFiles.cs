@@ -1,5 +1,5 @@
-using Keel.Tabular.Chunks;
 using Keel.Tabular;
+using Keel.Tabular.Chunks;
 using Keel.Testing;
 
 namespace Keel.Serving.Tests.Batch;

@@ -4,8 +4,8 @@ using Keel.Core.Errors;
 using Keel.Serving.Batch;
 using Keel.Serving.Models;
 using Keel.Serving.Predictors;
-using Keel.Tabular;
 using Keel.Serving.Tests.Support;
+using Keel.Tabular;
 
 namespace Keel.Serving.Tests.Batch;
 

@@ -1,10 +1,10 @@
-using Keel.Tabular.Chunks;
-using Keel.Tabular.Chunks.Internal;
 using System.Globalization;
 using System.Text;
 using Keel.Core.Errors;
-using Keel.Tabular;
 using Keel.Serving.Tests.Support;
+using Keel.Tabular;
+using Keel.Tabular.Chunks;
+using Keel.Tabular.Chunks.Internal;
 using static Keel.Serving.Tests.Support.Expect;
 
 namespace Keel.Serving.Tests.Batch;

@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using Keel.Core.Errors;
 using Keel.Serving.Models;
-using Keel.Tabular;
 using Keel.Serving.Tests.Support;
+using Keel.Tabular;
 using Keel.Testing;
 
 namespace Keel.Serving.Tests.Models;

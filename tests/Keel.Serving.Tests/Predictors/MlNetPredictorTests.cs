@@ -1,8 +1,8 @@
 using Keel.Core.Errors;
 using Keel.Serving.Models;
 using Keel.Serving.Predictors;
-using Keel.Tabular;
 using Keel.Serving.Tests.Support;
+using Keel.Tabular;
 using Keel.Testing;
 using Microsoft.ML;
 using Microsoft.ML.Data;

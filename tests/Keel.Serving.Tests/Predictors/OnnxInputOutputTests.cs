@@ -1,8 +1,8 @@
 using Keel.Core.Errors;
 using Keel.Serving.Models;
 using Keel.Serving.Predictors;
-using Keel.Tabular;
 using Keel.Serving.Tests.Support;
+using Keel.Tabular;
 using Keel.Testing;
 using static Keel.Serving.Tests.Support.Expect;
 using B = Keel.Serving.Tests.Support.OnnxModelBuilder;

@@ -3,8 +3,8 @@ using System.Text;
 using System.Text.Json;
 using Keel.Serving.Models;
 using Keel.Serving.Predictors;
-using Keel.Tabular;
 using Keel.Serving.Tests.Support;
+using Keel.Tabular;
 using Keel.Testing;
 
 namespace Keel.Serving.Tests.Protocols;

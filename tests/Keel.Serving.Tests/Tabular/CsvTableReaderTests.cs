@@ -1,7 +1,7 @@
 using System.Text;
 using Keel.Core.Errors;
-using Keel.Tabular;
 using Keel.Serving.Tests.Support;
+using Keel.Tabular;
 using Keel.Testing;
 using static Keel.Serving.Tests.Support.Expect;
 

@@ -1,8 +1,8 @@
-using Keel.Tabular.Chunks;
 using System.Buffers;
 using System.Globalization;
 using System.Text;
 using Keel.Tabular;
+using Keel.Tabular.Chunks;
 
 namespace Keel.Serving.Batch.Internal;
 

@@ -1,8 +1,8 @@
-using Keel.Tabular.Chunks;
 using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Keel.Tabular;
+using Keel.Tabular.Chunks;
 
 namespace Keel.Serving.Batch.Internal;
 

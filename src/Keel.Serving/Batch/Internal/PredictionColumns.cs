@@ -1,7 +1,7 @@
-using Keel.Tabular.Chunks.Internal;
 using System.Globalization;
 using Keel.Serving.Predictors;
 using Keel.Tabular;
+using Keel.Tabular.Chunks.Internal;
 
 namespace Keel.Serving.Batch.Internal;
 
