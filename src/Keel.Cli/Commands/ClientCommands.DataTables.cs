@@ -148,8 +148,8 @@ public static partial class ClientCommands
                 var (name, version) = DatasetReference(text);
                 var stored = await client.GetDatasetVersionAsync(name, version, ct);
                 var profiles = await client.GetDatasetProfilesAsync(name, stored.Version.Id, cancellationToken: ct);
-                profile = profiles.Count > 0 ? profiles.OrderBy(p => p.Key, StringComparer.Ordinal).First().Value
-                    : throw new Keel.Core.Errors.KeelException(Keel.Core.Errors.ErrorCode.INVALID_PARAMETER_VALUE,
+                profile = Keel.Data.Versioning.VersionTables.First(profiles)
+                    ?? throw new Keel.Core.Errors.KeelException(Keel.Core.Errors.ErrorCode.INVALID_PARAMETER_VALUE,
                         $"{name}@{stored.Version.Id} has no profile (no tabular file, or too large: `keel data profile {name}@{stored.Version.Id} --compute`).");
                 reference = $"{name}@{stored.Version.Id}";
             }
@@ -229,6 +229,6 @@ public static partial class ClientCommands
 
         var (name, version) = DatasetReference(reference);
         var profiles = await client.GetDatasetProfilesAsync(name, version, cancellationToken: ct);
-        return profiles.Count == 0 ? null : profiles.OrderBy(p => p.Key, StringComparer.Ordinal).First().Value;
+        return Keel.Data.Versioning.VersionTables.First(profiles);
     }
 }

@@ -17,7 +17,11 @@ public sealed record VersionTables(IReadOnlyDictionary<string, TableProfile> Pro
     public long? RowCount => Profiles.Count == 0 ? null : Profiles.Values.Sum(p => p.RowCount);
 
     /// <summary>The schema of the first tabular file (by path).</summary>
-    public string? Schema => Profiles.Count == 0 ? null : Profiles.OrderBy(p => p.Key, StringComparer.Ordinal).First().Value.SchemaJson();
+    public string? Schema => First(Profiles)?.SchemaJson();
+
+    /// <summary>The profile of the first tabular file by path: what stands for a version where one table is wanted (schema, drift reference).</summary>
+    public static TableProfile? First(IReadOnlyDictionary<string, TableProfile> profiles) =>
+        profiles.Count == 0 ? null : profiles.MinBy(p => p.Key, StringComparer.Ordinal).Value;
 }
 
 /// <summary>Profiles, suites and validation of a dataset's tabular files (CSV, Parquet, JSON lines).</summary>
@@ -67,6 +71,12 @@ public sealed partial class DatasetService
     public async Task<string?> GetSuiteAsync(string name, CancellationToken ct)
     {
         await GetDatasetAsync(name, ct);
+        return await ReadSuiteAsync(name, ct);
+    }
+
+    /// <summary>The attached suite's YAML, or null (the dataset is not looked up: a new dataset has none).</summary>
+    private async Task<string?> ReadSuiteAsync(string name, CancellationToken ct)
+    {
         await using var stream = await artifacts.OpenReadAsync(SuitePath(name), ct);
         if (stream is null)
         {
@@ -128,9 +138,8 @@ public sealed partial class DatasetService
         var at = reference.LastIndexOf('@');
         var (dataset, version) = at < 0 ? (reference, null) : (reference[..at], reference[(at + 1)..]);
         var profiles = await GetProfilesAsync(dataset, version, ct);
-        return profiles.Count == 0
-            ? throw KeelException.Invalid($"The suite's reference '{reference}' has no profiled table (profile it with `keel data profile {reference} --compute`).")
-            : profiles.OrderBy(p => p.Key, StringComparer.Ordinal).First().Value;
+        return VersionTables.First(profiles)
+            ?? throw KeelException.Invalid($"The suite's reference '{reference}' has no profiled table (profile it with `keel data profile {reference} --compute`).");
     }
 
     /// <summary>

@@ -226,7 +226,7 @@ public sealed partial class DatasetService(IDatasetStore store, IArtifactStore a
     /// </summary>
     private async Task<VersionTables> CheckTablesAsync(string name, DatasetManifest manifest, CancellationToken ct)
     {
-        var suiteYaml = await store.GetDatasetAsync(name, ct) is null ? null : await GetSuiteAsync(name, ct);
+        var suiteYaml = await ReadSuiteAsync(name, ct);
         var suite = suiteYaml is null ? null : Keel.Data.Validation.ExpectationSuite.Parse(suiteYaml);
         var reference = suite is null ? null : await ReferenceProfileAsync(suite, ct);
         var tables = await ReadTablesAsync(manifest, suite, reference, _options.MaxInlineProfileBytes, ct);
