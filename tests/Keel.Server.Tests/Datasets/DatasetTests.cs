@@ -241,10 +241,15 @@ public sealed class DatasetTests(SharedKeelServer fixture) : IClassFixture<Share
         using var client = new KeelClient(fixture.BaseUri);
         var name = SharedKeelServer.UniqueName("interrupted");
         using var stop = new CancellationTokenSource();
+
+        // Cancelled once the first chunk is stored (uploads run behind the chunking, so a byte
+        // count alone may cancel before anything reached the server on a busy machine).
+        var first = (await Keel.Data.Chunking.ContentChunker.ChunkFileAsync(file, Keel.Data.Chunking.ChunkingOptions.Default, null, default))[0];
         var progress = new SynchronousProgress(p =>
         {
-            if (p.BytesDone > 50L * 1024 * 1024)
+            if (p.BytesDone > 50L * 1024 * 1024 && !stop.IsCancellationRequested)
             {
+                SpinWait.SpinUntil(() => File.Exists(ChunkFile(first.Hash)), TimeSpan.FromSeconds(30));
                 stop.Cancel();
             }
         });

@@ -81,6 +81,20 @@ public abstract class DatasetStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_reference_of_digits_is_a_version_number_first_then_an_id_prefix()
+    {
+        await Store.AddChunkAsync(new ChunkInfo(Hash(1), 10), 10, default);
+        await Store.CreateVersionAsync(Version("n", "89818899"), [Hash(1)], default);
+        await Store.CreateVersionAsync(Version("n", "2222aaaa"), [Hash(1)], default);
+
+        Assert.Equal("89818899", (await Store.FindVersionAsync("n", "1", default))!.Id);
+        Assert.Equal("2222aaaa", (await Store.FindVersionAsync("n", "2", default))!.Id);
+        Assert.Equal("89818899", (await Store.FindVersionAsync("n", "8981", default))!.Id);
+        Assert.Equal("2222aaaa", (await Store.FindVersionAsync("n", "2222", default))!.Id);
+        Assert.Null(await Store.FindVersionAsync("n", "3", default));
+    }
+
+    [Fact]
     public async Task Garbage_is_what_no_live_version_references_and_nobody_claimed_since_the_cutoff()
     {
         foreach (var i in new[] { 1, 2, 3, 4 })

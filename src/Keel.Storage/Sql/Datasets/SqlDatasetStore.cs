@@ -151,7 +151,12 @@ internal sealed class SqlDatasetStore(SqlExecutor executor) : IDatasetStore
             if (int.TryParse(reference, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number) && reference.Length < 10)
             {
                 await using var byNumber = c.Command($"SELECT {VersionColumns} FROM dataset_versions WHERE dataset = @n AND number = @num").With("@n", name).With("@num", number);
-                return (await ReadVersionsAsync(byNumber, ct)).FirstOrDefault();
+                if ((await ReadVersionsAsync(byNumber, ct)).FirstOrDefault() is { } numbered)
+                {
+                    return numbered;
+                }
+
+                // Not a version number: digits only can still begin an id ("89818899…").
             }
 
             if (reference.Length < 4 || !reference.All(ch => ch is (>= '0' and <= '9') or (>= 'a' and <= 'f')))
