@@ -296,7 +296,7 @@ public static class SuiteValidator
     }
 
     /// <summary>One row rule: how many rows failed it and the first <see cref="SampleSize"/> of them.</summary>
-    /// <remarks>A rule with no <c>fails</c> holds for every row (a column already of the expected type): its rows are not visited.</remarks>
+    /// <remarks>A rule with no <c>fails</c> holds for every row (a column already of the expected type): no row is checked, only counted.</remarks>
     private sealed class RowRule(string name, string expected, Func<Column, int, bool>? fails, bool countMissing = false, string? observed = null)
     {
         private readonly List<FailingRow> _sample = [];
