@@ -1,0 +1,317 @@
+using System.Runtime.ExceptionServices;
+using Keel.Data.Profiling;
+using Keel.Monitoring.Drift.Statistics;
+
+namespace Keel.Monitoring.Drift;
+
+/// <summary>
+/// Compares current data with a reference, feature by feature (in parallel), with the statistics
+/// and decision rules of <see cref="DriftOptions"/>. Prediction drift is the same comparison over
+/// a model's output columns. Definitions follow the fixtures' <c>drift_expected.json</c>: PSI and
+/// Jensen–Shannon over ten bins cut at the reference's deciles (numbers) or one bin per category,
+/// shares clipped at 1e-4; scipy's two-sample KS and Wasserstein; chi-square against the
+/// reference shares. See docs/monitoring.md for the edge cases.
+/// </summary>
+public static class DriftEngine
+{
+    public const int HistogramBins = 20;
+    public const int DrawnCategories = 30;
+
+    /// <summary>Evidently's floor on the reference deviation that normalises the Wasserstein distance (a constant reference).</summary>
+    public const double MinNormalizingStd = 0.001;
+
+    public static DriftReport Compare(DriftData reference, DriftData current, DriftOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        ArgumentNullException.ThrowIfNull(current);
+        options ??= DriftOptions.Default;
+        options.Validate();
+        if (current.IsProfile)
+        {
+            throw new ArgumentException("The current data must hold values, not a profile.");
+        }
+
+        var names = options.Features ?? reference.Columns.Where(c => current.Columns.Contains(c, StringComparer.Ordinal)).ToList();
+        foreach (var name in names.Where(n => reference[n] is null))
+        {
+            throw new ArgumentException($"features: '{name}' is not a column of the reference.");
+        }
+
+        var features = new FeatureDrift[names.Count];
+        try
+        {
+            Parallel.For(0, names.Count, i => features[i] = CompareFeature(names[i], reference, current, options));
+        }
+        catch (AggregateException e)
+        {
+            // A misapplied per-feature method: the caller sees the ArgumentException that names it.
+            ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
+
+        var drifted = features.Count(f => f.Drifted);
+        var share = features.Length == 0 ? 0 : (double)drifted / features.Length;
+        return new DriftReport(
+            reference.RowCount,
+            current.RowCount,
+            options.DriftShare,
+            drifted,
+            features.Length,
+            share,
+            features.Length > 0 && share >= options.DriftShare,
+            features);
+    }
+
+    private static FeatureDrift CompareFeature(string name, DriftData referenceData, DriftData currentData, DriftOptions options)
+    {
+        var reference = referenceData[name]!;
+        var current = currentData[name];
+        if (current is null)
+        {
+            var kind = reference is CategoricalSample ? "categorical" : "numerical";
+            var method = ChooseMethod(name, kind == "numerical", referenceData.RowCount, options);
+            return Untested(name, kind, method, reference, null, "The column is not in the current data.");
+        }
+
+        // Numbers with few distinct values are categories (Evidently's rule); so is a side given as text.
+        if (reference is NumericSample r && current is NumericSample c)
+        {
+            var distinct = r.Distinct(options.CategoricalDistinctLimit);
+            distinct.UnionWith(c.Distinct(options.CategoricalDistinctLimit));
+            if (distinct.Count <= options.CategoricalDistinctLimit)
+            {
+                (reference, current) = (r.AsCategories(), c.AsCategories());
+            }
+        }
+        else if (reference is CategoricalSample && current is NumericSample numbers)
+        {
+            current = numbers.AsCategories();
+        }
+        else if (reference is NumericSample numericReference && current is CategoricalSample)
+        {
+            reference = numericReference.AsCategories();
+        }
+
+        var numerical = reference is not CategoricalSample;
+        var chosen = ChooseMethod(name, numerical, referenceData.RowCount, options);
+        if (reference is NumericSketch && current is CategoricalSample)
+        {
+            return Untested(name, "numerical", chosen, reference, current, "The reference profile is numeric but the current values are text.");
+        }
+
+        if (reference.Count == 0 || current.Count == 0)
+        {
+            var side = reference.Count == 0 ? "reference" : "current data";
+            return Untested(name, numerical ? "numerical" : "categorical", chosen, reference, current, $"The {side} holds no values of this column.");
+        }
+
+        return numerical
+            ? Numerical(name, chosen, reference, (NumericSample)current)
+            : Categorical(name, chosen, (CategoricalSample)reference, (CategoricalSample)current);
+    }
+
+    private static (string Method, double Threshold) ChooseMethod(string name, bool numerical, long referenceRows, DriftOptions options)
+    {
+        if (options.PerFeature?.GetValueOrDefault(name) is { } own)
+        {
+            if (own.Method is { } method)
+            {
+                if (!DriftMethods.Fits(method, numerical))
+                {
+                    throw new ArgumentException(
+                        $"per_feature.{name}.method: '{method}' does not apply to a {(numerical ? "numerical" : "categorical")} feature.");
+                }
+
+                return (method, own.Threshold ?? DriftMethods.DefaultThreshold(method));
+            }
+
+            if (own.Threshold is { } threshold)
+            {
+                return (ChooseMethod(name, numerical, referenceRows, options with { PerFeature = null }).Method, threshold);
+            }
+        }
+
+        var small = referenceRows <= options.SmallSampleRows;
+        var kindMethod = numerical ? options.NumericalMethod : options.CategoricalMethod;
+        var kindThreshold = numerical ? options.NumericalThreshold : options.CategoricalThreshold;
+        var chosen = kindMethod ?? (numerical
+            ? (small ? DriftMethods.KolmogorovSmirnov : DriftMethods.Wasserstein)
+            : (small ? DriftMethods.ChiSquare : DriftMethods.JensenShannon));
+        return (chosen, kindThreshold ?? DriftMethods.DefaultThreshold(chosen));
+    }
+
+    private static FeatureDrift Untested(string name, string kind, (string Method, double Threshold) chosen, FeatureData reference, FeatureData? current, string note) =>
+        new(name, kind, chosen.Method, chosen.Threshold, null, false, reference.Count, current?.Count ?? 0, reference.Missing, current?.Missing ?? 0)
+        {
+            Note = note,
+            FromProfile = reference is NumericSketch,
+        };
+
+    private static FeatureDrift Numerical(string name, (string Method, double Threshold) chosen, FeatureData reference, NumericSample current)
+    {
+        var values = current.Sorted;
+        double ks, wasserstein, std;
+        IReadOnlyList<double> edges;
+        IReadOnlyList<long> referenceBins;
+        long[] referenceHistogram;
+        var histogramEdges = HistogramEdges(reference, values);
+        if (reference is NumericSample sample)
+        {
+            var deciles = Distribution.DecileBins(sample.Sorted);
+            (edges, referenceBins) = (deciles.Edges, deciles.Counts);
+            ks = KolmogorovSmirnov.Statistic(sample.Sorted, values);
+            wasserstein = Wasserstein.Exact(sample.Sorted, values);
+            std = PopulationStd(sample.Sorted);
+            referenceHistogram = Distribution.CountSorted(sample.Sorted, histogramEdges);
+        }
+        else
+        {
+            var profile = ((NumericSketch)reference).Profile;
+            (edges, referenceBins) = (profile.Deciles.Edges, profile.Deciles.Counts);
+            ks = KolmogorovSmirnov.FromGrid(profile.QuantileGrid, values);
+            wasserstein = Wasserstein.FromGrid(profile.QuantileGrid, values);
+            var n = reference.Count;
+            std = n > 1 ? profile.Std * Math.Sqrt((n - 1.0) / n) : 0;
+            referenceHistogram = GridHistogram(profile.QuantileGrid, reference.Count, histogramEdges);
+        }
+
+        var currentBins = Distribution.CountSorted(values, edges);
+        var (p, pMethod) = KolmogorovSmirnov.PValue(reference.Count, current.Count, ks);
+        var normed = wasserstein / Math.Max(std, MinNormalizingStd);
+        var psi = DivergenceMeasures.Psi(referenceBins, currentBins);
+        var js = DivergenceMeasures.JensenShannon(referenceBins, currentBins);
+        var statistic = chosen.Method switch
+        {
+            DriftMethods.KolmogorovSmirnov => p,
+            DriftMethods.Wasserstein => normed,
+            DriftMethods.Psi => psi,
+            _ => js,
+        };
+        return new FeatureDrift(name, "numerical", chosen.Method, chosen.Threshold, statistic, Decide(chosen, statistic),
+            reference.Count, current.Count, reference.Missing, current.Missing)
+        {
+            Psi = psi,
+            JensenShannon = js,
+            KsStatistic = ks,
+            KsPValue = p,
+            KsPValueMethod = pMethod,
+            Wasserstein = wasserstein,
+            WassersteinNormed = normed,
+            FromProfile = reference is NumericSketch,
+            Histogram = new DriftHistogram(histogramEdges, null, referenceHistogram, Distribution.CountSorted(values, histogramEdges)),
+        };
+    }
+
+    private static FeatureDrift Categorical(string name, (string Method, double Threshold) chosen, CategoricalSample reference, CategoricalSample current)
+    {
+        // Reference categories by count, then the new ones by count: one bin each.
+        var categories = reference.Counts.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key)
+            .Concat(current.Counts.Where(p => !reference.Counts.ContainsKey(p.Key)).OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key))
+            .ToList();
+        var referenceBins = categories.Select(c => reference.Counts.GetValueOrDefault(c)).ToArray();
+        var currentBins = categories.Select(c => current.Counts.GetValueOrDefault(c)).ToArray();
+        var psi = DivergenceMeasures.Psi(referenceBins, currentBins);
+        var js = DivergenceMeasures.JensenShannon(referenceBins, currentBins);
+        var (chi, p) = ChiSquare.Test(referenceBins, currentBins);
+        var statistic = chosen.Method switch
+        {
+            DriftMethods.ChiSquare => p,
+            DriftMethods.Psi => psi,
+            _ => js,
+        };
+        var drawn = categories.Count <= DrawnCategories ? categories.Count : DrawnCategories - 1;
+        var histogram = new DriftHistogram(
+            null,
+            [.. categories.Take(drawn), .. categories.Count > drawn ? [CategoricalSample.Other] : Array.Empty<string>()],
+            [.. referenceBins.Take(drawn), .. categories.Count > drawn ? [referenceBins.Skip(drawn).Sum()] : Array.Empty<long>()],
+            [.. currentBins.Take(drawn), .. categories.Count > drawn ? [currentBins.Skip(drawn).Sum()] : Array.Empty<long>()]);
+        return new FeatureDrift(name, "categorical", chosen.Method, chosen.Threshold, statistic, Decide(chosen, statistic),
+            reference.Count, current.Count, reference.Missing, current.Missing)
+        {
+            Psi = psi,
+            JensenShannon = js,
+            ChiSquareStatistic = chi,
+            ChiSquarePValue = p,
+            NewCategories = [.. current.Counts.Keys.Where(k => !reference.Counts.ContainsKey(k) && reference.Exact).Order(StringComparer.Ordinal)],
+            MissingCategories = [.. reference.Counts.Keys.Where(k => k != CategoricalSample.Other && !current.Counts.ContainsKey(k)).Order(StringComparer.Ordinal)],
+            Histogram = histogram,
+        };
+    }
+
+    private static bool Decide((string Method, double Threshold) chosen, double statistic) =>
+        DriftMethods.IsPValue(chosen.Method) ? statistic < chosen.Threshold : statistic >= chosen.Threshold;
+
+    /// <summary>The deviation with n in the denominator (numpy's std, as the normed Wasserstein takes it).</summary>
+    private static double PopulationStd(double[] values)
+    {
+        double mean = 0, m2 = 0;
+        for (var i = 0; i < values.Length; i++)
+        {
+            var delta = values[i] - mean;
+            mean += delta / (i + 1);
+            m2 += delta * (values[i] - mean);
+        }
+
+        return Math.Sqrt(m2 / values.Length);
+    }
+
+    private static double[] HistogramEdges(FeatureData reference, double[] current)
+    {
+        var (low, high) = reference switch
+        {
+            NumericSample s => (s.Sorted[0], s.Sorted[^1]),
+            NumericSketch k => (k.Profile.Min, k.Profile.Max),
+            _ => (current[0], current[^1]),
+        };
+        (low, high) = (Math.Min(low, current[0]), Math.Max(high, current[^1]));
+        if (low == high)
+        {
+            (low, high) = (low - 0.5, high + 0.5);
+        }
+
+        var edges = new double[HistogramBins + 1];
+        for (var i = 0; i <= HistogramBins; i++)
+        {
+            edges[i] = i == HistogramBins ? high : low + ((high - low) * i / HistogramBins);
+        }
+
+        return edges;
+    }
+
+    /// <summary>The reference's counts per bin as its grid's piecewise-linear distribution spreads them (for drawing only).</summary>
+    private static long[] GridHistogram(IReadOnlyList<double> grid, long count, double[] edges)
+    {
+        var cdf = edges.Select(e => GridShareBelow(grid, e)).ToArray();
+        cdf[^1] = 1;
+        var counts = new long[edges.Length - 1];
+        for (var i = 0; i < counts.Length; i++)
+        {
+            counts[i] = (long)Math.Round((cdf[i + 1] - cdf[i]) * count);
+        }
+
+        return counts;
+    }
+
+    private static double GridShareBelow(IReadOnlyList<double> grid, double x)
+    {
+        if (x <= grid[0])
+        {
+            return 0;
+        }
+
+        if (x >= grid[^1])
+        {
+            return 1;
+        }
+
+        var step = 1.0 / (grid.Count - 1);
+        for (var k = 1; k < grid.Count; k++)
+        {
+            if (grid[k] >= x)
+            {
+                return ((k - 1) * step) + ((x - grid[k - 1]) / (grid[k] - grid[k - 1]) * step);
+            }
+        }
+
+        return 1;
+    }
+}

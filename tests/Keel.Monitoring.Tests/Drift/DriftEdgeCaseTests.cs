@@ -1,0 +1,159 @@
+using Keel.Monitoring.Drift;
+using Keel.Monitoring.Drift.Statistics;
+using Keel.Tabular;
+
+namespace Keel.Monitoring.Tests.Drift;
+
+/// <summary>Degenerate windows give the defined results docs/monitoring.md lists, never NaN or an exception.</summary>
+public sealed class DriftEdgeCaseTests
+{
+    [Fact]
+    public void A_window_with_no_rows_tests_nothing_and_says_why()
+    {
+        var reference = new Table(new DoubleColumn("x", [1, 2, 3, 4, 5, 6, 7]), new StringColumn("c", ["a", "b", "a", "a", "b", "b", "a"]));
+        var current = new Table(new DoubleColumn("x", []), new StringColumn("c", []));
+        var report = DriftEngine.Compare(DriftData.FromTable(reference), DriftData.FromTable(current));
+        Assert.All(report.Features, f =>
+        {
+            Assert.False(f.Drifted);
+            Assert.Null(f.Statistic);
+            Assert.Contains("current data holds no values", f.Note, StringComparison.Ordinal);
+        });
+        Assert.False(report.DatasetDrift);
+        Assert.DoesNotContain("NaN", report.ToJson(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_all_missing_column_is_untested_and_counts_its_missing_values()
+    {
+        var reference = new Table(new DoubleColumn("x", [1, 2, 3, 4, 5, 6, 7]));
+        var current = new Table(new DoubleColumn("x", [double.NaN, double.NaN]));
+        var feature = DriftEngine.Compare(DriftData.FromTable(reference), DriftData.FromTable(current)).Features.Single();
+        Assert.False(feature.Drifted);
+        Assert.Equal(2, feature.CurrentMissing);
+        Assert.NotNull(feature.Note);
+    }
+
+    [Fact]
+    public void A_constant_column_gives_finite_statistics_with_evidently_s_deviation_floor()
+    {
+        double[] constant = [.. Enumerable.Repeat(3.0, 2000)];
+        double[] shifted = [.. Enumerable.Repeat(3.0, 1000), .. Enumerable.Range(0, 1000).Select(i => 3.0 + (i / 100.0))];
+        var same = DriftEngine.Compare(DriftData.FromTable(new Table(new DoubleColumn("x", constant))), DriftData.FromTable(new Table(new DoubleColumn("x", constant))));
+        var x = same.Features.Single();
+        Assert.Equal("categorical", x.Kind); // one distinct value: Evidently treats it as a category
+        Assert.False(x.Drifted);
+        Assert.Equal(0, x.Psi);
+
+        // Many distinct values in the current window keep it numerical; the constant reference has std 0.
+        var moved = DriftEngine.Compare(DriftData.FromTable(new Table(new DoubleColumn("x", constant))), DriftData.FromTable(new Table(new DoubleColumn("x", shifted)))).Features.Single();
+        Assert.Equal("numerical", moved.Kind);
+        Assert.True(double.IsFinite(moved.WassersteinNormed!.Value));
+        Assert.Equal(moved.Wasserstein!.Value / DriftEngine.MinNormalizingStd, moved.WassersteinNormed!.Value, 9);
+        Assert.True(moved.Drifted);
+    }
+
+    [Fact]
+    public void A_category_only_in_the_current_data_is_named_and_counted_by_the_clipped_shares()
+    {
+        var reference = new Table(new StringColumn("c", [.. Enumerable.Repeat("a", 600), .. Enumerable.Repeat("b", 600)]));
+        var current = new Table(new StringColumn("c", [.. Enumerable.Repeat("a", 500), .. Enumerable.Repeat("b", 500), .. Enumerable.Repeat("z", 200)]));
+        var feature = DriftEngine.Compare(DriftData.FromTable(reference), DriftData.FromTable(current)).Features.Single();
+        Assert.Equal(["z"], feature.NewCategories);
+        Assert.Empty(feature.MissingCategories!);
+        Assert.True(double.IsFinite(feature.Psi!.Value));
+        Assert.True(feature.Drifted);
+        Assert.Equal(["a", "b", "z"], feature.Histogram!.Categories);
+    }
+
+    [Fact]
+    public void Methods_and_thresholds_can_be_set_per_kind_and_per_feature()
+    {
+        var reference = new Table(new DoubleColumn("x", [.. Enumerable.Range(0, 3000).Select(i => (double)i)]), new DoubleColumn("y", [.. Enumerable.Range(0, 3000).Select(i => (double)i)]));
+        var current = new Table(new DoubleColumn("x", [.. Enumerable.Range(100, 3000).Select(i => (double)i)]), new DoubleColumn("y", [.. Enumerable.Range(100, 3000).Select(i => (double)i)]));
+        var options = new DriftOptions
+        {
+            NumericalMethod = DriftMethods.Psi,
+            PerFeature = new Dictionary<string, FeatureDriftOptions> { ["y"] = new(DriftMethods.KolmogorovSmirnov, 0.01) },
+        };
+        var report = DriftEngine.Compare(DriftData.FromTable(reference), DriftData.FromTable(current), options);
+        Assert.Equal(DriftMethods.Psi, report["x"]!.Method);
+        Assert.Equal(0.1, report["x"]!.Threshold);
+        Assert.Equal(report["x"]!.Psi, report["x"]!.Statistic);
+        Assert.Equal(DriftMethods.KolmogorovSmirnov, report["y"]!.Method);
+        Assert.Equal(0.01, report["y"]!.Threshold);
+    }
+
+    [Fact]
+    public void An_unknown_or_misapplied_method_is_refused_with_the_field_named()
+    {
+        var table = new Table(new StringColumn("c", ["a", "b"]));
+        var unknown = Assert.Throws<ArgumentException>(() => DriftEngine.Compare(DriftData.FromTable(table), DriftData.FromTable(table), new DriftOptions { NumericalMethod = "kl" }));
+        Assert.Contains("numerical_method", unknown.Message, StringComparison.Ordinal);
+        var misapplied = Assert.Throws<ArgumentException>(() => DriftEngine.Compare(
+            DriftData.FromTable(table),
+            DriftData.FromTable(table),
+            new DriftOptions { PerFeature = new Dictionary<string, FeatureDriftOptions> { ["c"] = new(DriftMethods.KolmogorovSmirnov) } }));
+        Assert.Contains("per_feature.c.method", misapplied.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(300, 200)]
+    [InlineData(1000, 750)]
+    public void The_exact_p_value_for_unequal_sizes_agrees_with_the_asymptotic_one_near_the_middle(int n1, int n2)
+    {
+        foreach (var d in new[] { 0.05, 0.08, 0.12 })
+        {
+            var (exact, method) = KolmogorovSmirnov.PValue(n1, n2, d);
+            Assert.Equal("exact", method);
+            var asymptotic = KolmogorovSmirnov.Asymptotic(n1, n2, d);
+            Assert.InRange(exact, asymptotic * 0.7, asymptotic * 1.3);
+        }
+    }
+
+    [Fact]
+    public void The_exact_p_value_for_unequal_sizes_matches_a_count_of_lattice_paths()
+    {
+        // n1 = 3, n2 = 2: of the C(5, 2) = 10 orderings, D = 1 for the 2 that put one sample wholly first.
+        Assert.Equal(0.2, KolmogorovSmirnov.PValue(3, 2, 1.0).PValue, 12);
+
+        // D ≥ 2/3 adds the orderings whose first or last three values are 'a a b'-free… enumerated below.
+        var brute = BruteForce(3, 2, 2.0 / 3);
+        Assert.Equal(brute, KolmogorovSmirnov.PValue(3, 2, 2.0 / 3).PValue, 12);
+    }
+
+    /// <summary>P(D ≥ d) by enumerating every interleaving of n1 'a's and n2 'b's.</summary>
+    private static double BruteForce(int n1, int n2, double d)
+    {
+        var total = 0;
+        var beyond = 0;
+        for (var mask = 0; mask < 1 << (n1 + n2); mask++)
+        {
+            if (System.Numerics.BitOperations.PopCount((uint)mask) != n2)
+            {
+                continue;
+            }
+
+            total++;
+            int a = 0, b = 0;
+            var largest = 0.0;
+            for (var bit = 0; bit < n1 + n2; bit++)
+            {
+                if ((mask >> bit & 1) == 1)
+                {
+                    b++;
+                }
+                else
+                {
+                    a++;
+                }
+
+                largest = Math.Max(largest, Math.Abs(((double)a / n1) - ((double)b / n2)));
+            }
+
+            beyond += largest >= d - 1e-12 ? 1 : 0;
+        }
+
+        return (double)beyond / total;
+    }
+}
