@@ -124,4 +124,11 @@ if (args is ["profile", var profilePath])
     return;
 }
 
+// `drift ROWS`: the drift engine's goal (BenchDrift.cs).
+if (args is ["drift", var driftRows])
+{
+    Keel.Benchmarks.BenchDrift.Run(int.Parse(driftRows, System.Globalization.CultureInfo.InvariantCulture));
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Keel.Benchmarks.LogBatchBenchmarks).Assembly).Run(args);

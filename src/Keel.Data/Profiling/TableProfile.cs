@@ -63,6 +63,10 @@ public sealed record ColumnProfile(
 /// from a uniform random sample of that size: by the Dvoretzky–Kiefer–Wolfowitz inequality a
 /// quantile's rank is then off by more than sqrt(ln(2/0.01) / (2 · sample)) (0.0016 for a million)
 /// with probability under 1 %. Count, min, max, mean and std are always exact.
+/// <see cref="QuantileMeans"/> holds, for each step between neighbouring grid points, the mean of
+/// the values ranked in that step (the integral of the quantile function over it): what lets drift
+/// measure a Wasserstein distance against the profile without the values (absent from profiles
+/// stored before it existed).
 /// </summary>
 public sealed record NumericProfile(
     [property: JsonPropertyName("min")] double Min,
@@ -75,7 +79,8 @@ public sealed record NumericProfile(
     [property: JsonPropertyName("deciles")] Histogram Deciles,
     [property: JsonPropertyName("quantile_grid")] IReadOnlyList<double> QuantileGrid,
     [property: JsonPropertyName("exact")] bool Exact,
-    [property: JsonPropertyName("sample_size")] long SampleSize);
+    [property: JsonPropertyName("sample_size")] long SampleSize,
+    [property: JsonPropertyName("quantile_means")] IReadOnlyList<double>? QuantileMeans = null);
 
 /// <summary>
 /// Bins: <see cref="Edges"/> has one more entry than <see cref="Counts"/>. For the histogram the

@@ -85,12 +85,21 @@ public sealed class DriftData
         {
             var values = new double[column.Length];
             var kept = 0;
-            for (var row = 0; row < column.Length; row++)
+            if (column is DoubleColumn doubles)
             {
-                var value = column.GetDouble(row);
-                if (!double.IsNaN(value))
+                foreach (var value in doubles.Values.AsSpan(0, column.Length))
                 {
-                    values[kept++] = value;
+                    values[kept] = value;
+                    kept += double.IsNaN(value) ? 0 : 1;
+                }
+            }
+            else
+            {
+                for (var row = 0; row < column.Length; row++)
+                {
+                    var value = column.GetDouble(row);
+                    values[kept] = value;
+                    kept += double.IsNaN(value) ? 0 : 1;
                 }
             }
 

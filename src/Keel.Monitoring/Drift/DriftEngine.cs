@@ -167,8 +167,9 @@ public static class DriftEngine
         {
             var profile = ((NumericSketch)reference).Profile;
             (edges, referenceBins) = (profile.Deciles.Edges, profile.Deciles.Counts);
-            ks = KolmogorovSmirnov.FromGrid(profile.QuantileGrid, values);
-            wasserstein = Wasserstein.FromGrid(profile.QuantileGrid, values);
+            double[] grid = [.. profile.QuantileGrid];
+            ks = KolmogorovSmirnov.FromGrid(grid, values);
+            wasserstein = Wasserstein.FromGrid(grid, profile.QuantileMeans?.ToArray(), values);
             var n = reference.Count;
             std = n > 1 ? profile.Std * Math.Sqrt((n - 1.0) / n) : 0;
             referenceHistogram = GridHistogram(profile.QuantileGrid, reference.Count, histogramEdges);

@@ -122,6 +122,35 @@ public sealed class DriftEdgeCaseTests
         Assert.Equal(brute, KolmogorovSmirnov.PValue(3, 2, 2.0 / 3).PValue, 12);
     }
 
+    [Theory]
+    [InlineData(50, 0.05)]
+    [InlineData(2500, 0.03)]
+    [InlineData(2500, 0.2)]
+    [InlineData(500_000, 0.003)]
+    [InlineData(500_000, 0.01)]
+    [InlineData(20_000, 0.6)]
+    public void Smirnov_stopping_past_the_peak_equals_the_full_birnbaum_tingey_sum(long n, double x)
+    {
+        // Every term, in log space, without stopping early.
+        var last = (long)Math.Floor(n * (1 - x));
+        var logs = new List<double>();
+        var logBinomial = 0.0;
+        for (long j = 0; j <= last; j++)
+        {
+            logBinomial += j > 0 ? Math.Log((double)(n - j + 1) / j) : 0;
+            var rest = 1 - x - ((double)j / n);
+            if (rest > 0)
+            {
+                logs.Add(logBinomial + ((n - j) * Math.Log(rest)) + ((j - 1) * Math.Log(x + ((double)j / n))));
+            }
+        }
+
+        var largest = logs.Max();
+        var full = x * Math.Exp(largest) * logs.Sum(l => Math.Exp(l - largest));
+        var fast = KolmogorovSmirnov.Smirnov(n, x);
+        Assert.True(Math.Abs(fast - full) <= 1e-12 * full, $"n={n} x={x}: {fast:R} vs {full:R}");
+    }
+
     /// <summary>P(D ≥ d) by enumerating every interleaving of n1 'a's and n2 'b's.</summary>
     private static double BruteForce(int n1, int n2, double d)
     {

@@ -86,13 +86,37 @@ internal sealed class NumericAccumulator(string name, string type, ProfileOption
                 quantiles,
                 Scale(Distribution.EqualWidthSorted(sorted, _min, _max, options.HistogramBins)),
                 Scale(Distribution.DecileBins(sorted)),
-                grid, exact, sorted.Length);
+                grid, exact, sorted.Length, StepMeans(sorted, grid.Length - 1));
         }
 
         ArrayPool<double>.Shared.Return(_values);
         _values = [];
         _kept = 0;
         return new ColumnProfile(name, type, _count, _missing, rows == 0 ? 0 : (double)_missing / rows, distinct, exact, numeric, null);
+    }
+
+    /// <summary>
+    /// The mean of the empirical quantile function over each of <paramref name="steps"/> equal steps
+    /// of rank: step k covers ranks [k·n/steps, (k + 1)·n/steps), a value straddling a boundary
+    /// counting in each step for its share.
+    /// </summary>
+    private static double[] StepMeans(ReadOnlySpan<double> sorted, int steps)
+    {
+        var means = new double[steps];
+        var width = (double)sorted.Length / steps;
+        for (var k = 0; k < steps; k++)
+        {
+            double start = k * width, end = k == steps - 1 ? sorted.Length : (k + 1) * width, sum = 0;
+            for (var i = (int)Math.Floor(start); i < sorted.Length && i < end; i++)
+            {
+                var overlap = Math.Min(end, i + 1) - Math.Max(start, i);
+                sum += sorted[i] * overlap;
+            }
+
+            means[k] = sum / (end - start);
+        }
+
+        return means;
     }
 
     /// <summary>Bins counted on a sample stand for the whole column: counts scaled to it.</summary>

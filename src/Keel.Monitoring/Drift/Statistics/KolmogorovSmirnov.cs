@@ -41,93 +41,38 @@ internal static class KolmogorovSmirnov
     /// or bends. Against the reference's own sample it is off by at most one grid step 1 / (points − 1)
     /// plus 1 / n.
     /// </summary>
-    public static double FromGrid(IReadOnlyList<double> grid, ReadOnlySpan<double> current)
+    public static double FromGrid(double[] grid, ReadOnlySpan<double> current)
     {
-        double m = current.Length, largest = 0;
+        double m = current.Length, step = 1.0 / (grid.Length - 1), largest = 0;
         int c = 0, k = 0;
-        while (c < current.Length || k < grid.Count)
+        while (c < current.Length || k < grid.Length)
         {
-            var x = k >= grid.Count || (c < current.Length && current[c] <= grid[k]) ? current[c] : grid[k];
+            var x = k >= grid.Length || (c < current.Length && current[c] <= grid[k]) ? current[c] : grid[k];
+
+            // The grid's CDF just below x: k points lie below it, the next one at or above it.
             var below = c / m;
+            while (k < grid.Length && grid[k] < x)
+            {
+                k++;
+            }
+
+            var referenceBelow = k == 0 ? 0 : k == grid.Length ? 1 : (k * step) - ((grid[k] - x) / (grid[k] - grid[k - 1]) * step);
             while (c < current.Length && current[c] <= x)
             {
                 c++;
             }
 
-            while (k < grid.Count && grid[k] <= x)
+            while (k < grid.Length && grid[k] <= x)
             {
                 k++;
             }
 
-            var at = c / m;
-            largest = Math.Max(largest, Math.Max(Math.Abs(GridCdfBelow(grid, x) - below), Math.Abs(GridCdf(grid, x) - at)));
+            // At x: k points lie at or below it, the next one above it.
+            var reference = k == 0 ? 0 : k == grid.Length ? 1 : ((k - 1) * step) + ((x - grid[k - 1]) / (grid[k] - grid[k - 1]) * step);
+            largest = Math.Max(largest, Math.Max(Math.Abs(referenceBelow - below), Math.Abs(reference - (c / m))));
         }
 
         return largest;
-    }
-
-    /// <summary>P(X ≤ x) for the grid's piecewise-linear distribution.</summary>
-    private static double GridCdf(IReadOnlyList<double> grid, double x)
-    {
-        if (x < grid[0])
-        {
-            return 0;
-        }
-
-        if (x >= grid[^1])
-        {
-            return 1;
-        }
-
-        // The last point ≤ x; the next one is above it.
-        int low = 0, high = grid.Count - 1;
-        while (high - low > 1)
-        {
-            var middle = (low + high) >>> 1;
-            if (grid[middle] <= x)
-            {
-                low = middle;
-            }
-            else
-            {
-                high = middle;
-            }
-        }
-
-        var step = 1.0 / (grid.Count - 1);
-        return (low * step) + ((x - grid[low]) / (grid[low + 1] - grid[low]) * step);
-    }
-
-    /// <summary>P(X &lt; x) for the grid's piecewise-linear distribution.</summary>
-    private static double GridCdfBelow(IReadOnlyList<double> grid, double x)
-    {
-        if (x <= grid[0])
-        {
-            return 0;
-        }
-
-        if (x > grid[^1])
-        {
-            return 1;
-        }
-
-        // The first point ≥ x; the one before is below it.
-        int low = 0, high = grid.Count - 1;
-        while (high - low > 1)
-        {
-            var middle = (low + high) >>> 1;
-            if (grid[middle] < x)
-            {
-                low = middle;
-            }
-            else
-            {
-                high = middle;
-            }
-        }
-
-        var step = 1.0 / (grid.Count - 1);
-        return (high * step) - ((grid[high] - x) / (grid[high] - grid[low]) * step);
     }
 
     /// <summary>The two-sided p-value of D for samples of n₁ and n₂ values, and which method gave it.</summary>
@@ -291,9 +236,8 @@ internal static class KolmogorovSmirnov
     internal static double Smirnov(long n, double x)
     {
         var last = (long)Math.Floor(n * (1 - x));
-        var logs = new double[last + 1];
         var logBinomial = 0.0;
-        var largest = double.NegativeInfinity;
+        double largest = double.NegativeInfinity, sum = 0;
         for (long j = 0; j <= last; j++)
         {
             if (j > 0)
@@ -302,16 +246,28 @@ internal static class KolmogorovSmirnov
             }
 
             var rest = 1 - x - ((double)j / n);
-            logs[j] = rest <= 0 && n - j > 0
-                ? double.NegativeInfinity
-                : logBinomial + ((n - j) * Math.Log(rest)) + ((j - 1) * Math.Log(x + ((double)j / n)));
-            largest = Math.Max(largest, logs[j]);
-        }
+            if (rest <= 0)
+            {
+                continue;
+            }
 
-        var sum = 0.0;
-        foreach (var value in logs)
-        {
-            sum += Math.Exp(value - largest);
+            var term = logBinomial + ((n - j) * Math.Log(rest)) + ((j - 1) * Math.Log(x + ((double)j / n)));
+            if (term > largest)
+            {
+                sum = (sum * Math.Exp(largest - term)) + 1;
+                largest = term;
+            }
+            else
+            {
+                sum += Math.Exp(term - largest);
+
+                // The terms rise to one peak and fall: past it, once they are e^-40 of the peak
+                // the rest cannot move the sum by one part in 10^15.
+                if (term < largest - 40 && j > 16)
+                {
+                    break;
+                }
+            }
         }
 
         return x * Math.Exp(largest) * sum;
