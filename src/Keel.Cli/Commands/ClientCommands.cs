@@ -21,6 +21,7 @@ public static partial class ClientCommands
         root.Subcommands.Add(CreateModelsCommand());
         root.Subcommands.Add(CreateDeployCommand());
         root.Subcommands.Add(CreateDataCommand());
+        root.Subcommands.Add(CreateMonitorCommand());
     }
 
     /// <summary>The options every client command has; one instance per command.</summary>

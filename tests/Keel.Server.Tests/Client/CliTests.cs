@@ -313,6 +313,31 @@ public sealed class CliTests(SharedKeelServer fixture) : IClassFixture<SharedKee
         Assert.Equal(await File.ReadAllBytesAsync(file), await File.ReadAllBytesAsync(Path.Combine(folder.Combine("out"), "local.bin")));
     }
 
+    [Fact]
+    public async Task Monitor_report_writes_an_offline_html_and_a_json_report_from_two_files()
+    {
+        using var folder = new TempDirectory();
+        string reference = RepositoryFiles.SharedFixture("drift_reference.csv"), current = RepositoryFiles.SharedFixture("drift_current.csv");
+        var html = await RunKeelAsync("monitor", "report", "-r", reference, "-c", current, "-o", folder.Combine("report.html"));
+        Assert.True(html.ExitCode == 0, html.Stderr);
+        Assert.Contains("Dataset drift: DETECTED — 5 of 6 features drifted", html.Stdout, StringComparison.Ordinal);
+        var page = await File.ReadAllTextAsync(folder.Combine("report.html"));
+        Assert.Equal(6, page.Split("<svg").Length - 1);
+        Assert.DoesNotContain("<script", page, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("http", page.Replace("http-equiv", "", StringComparison.Ordinal), StringComparison.Ordinal);
+
+        var json = await RunKeelAsync("monitor", "report", "-r", reference, "-c", current, "-o", folder.Combine("report.json"), "--numerical-method", "ks", "--fail-on-drift");
+        Assert.Equal(1, json.ExitCode);
+        using var document = JsonDocument.Parse(await File.ReadAllTextAsync(folder.Combine("report.json")));
+        var amount = document.RootElement.GetProperty("data_drift").GetProperty("features")[0];
+        Assert.Equal("ks", amount.GetProperty("method").GetString());
+        Assert.Equal(0.1314, amount.GetProperty("ks_statistic").GetDouble(), 12);
+
+        var bad = await RunKeelAsync("monitor", "report", "-r", reference, "-c", current, "-o", folder.Combine("report.json"), "--numerical-method", "chi_square");
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains("numerical_method must be one of", bad.Stderr, StringComparison.Ordinal);
+    }
+
     private async Task<(int ExitCode, string Stdout, string Stderr)> RunKeelAsync(params string[] args)
     {
         var info = new ProcessStartInfo("bash")

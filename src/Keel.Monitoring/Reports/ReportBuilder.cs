@@ -1,0 +1,182 @@
+using Keel.Monitoring.Drift;
+using Keel.Monitoring.Quality;
+using Keel.Tabular;
+
+namespace Keel.Monitoring.Reports;
+
+/// <summary>What a report compares and how.</summary>
+public sealed record ReportOptions
+{
+    public string Title { get; init; } = "Data drift report";
+
+    /// <summary>The column of true values (labels or numbers), if any.</summary>
+    public string? Target { get; init; }
+
+    /// <summary>The column of the model's predictions, if any.</summary>
+    public string? Prediction { get; init; }
+
+    /// <summary>Regression or classification; null decides from the target: text, booleans, or integers with at most 20 distinct values are classes.</summary>
+    public string? Task { get; init; }
+
+    /// <summary>Drift options; their <see cref="DriftOptions.Features"/> (null: every shared column but target and prediction) are the features.</summary>
+    public DriftOptions Drift { get; init; } = DriftOptions.Default;
+}
+
+/// <summary>Builds a <see cref="MonitoringReport"/> from two tables (files, or a monitor's reference and window).</summary>
+public static class ReportBuilder
+{
+    public const int MaxClassesForInference = 20;
+
+    public static MonitoringReport Build(
+        Table reference,
+        Table current,
+        string referenceName,
+        string currentName,
+        ReportOptions options,
+        TimeProvider time) => Build(DriftData.FromTable(reference), reference, current, referenceName, currentName, options, time);
+
+    /// <summary>
+    /// With the reference given as <see cref="DriftData"/> (a profile, say) and, when quality on
+    /// the reference side is wanted, its table.
+    /// </summary>
+    public static MonitoringReport Build(
+        DriftData reference,
+        Table? referenceTable,
+        Table current,
+        string referenceName,
+        string currentName,
+        ReportOptions options,
+        TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        ArgumentNullException.ThrowIfNull(current);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
+        foreach (var (field, column) in new[] { ("target", options.Target), ("prediction", options.Prediction) })
+        {
+            if (column is not null && !current.Contains(column))
+            {
+                throw new ArgumentException($"{field}: '{column}' is not a column of the current data (columns: {string.Join(", ", current.ColumnNames)}).");
+            }
+        }
+
+        var special = new[] { options.Target, options.Prediction }.OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var features = options.Drift.Features
+            ?? [.. reference.Columns.Where(c => current.Contains(c) && !special.Contains(c))];
+        var currentData = DriftData.FromTable(current);
+        var drift = DriftEngine.Compare(reference, currentData, options.Drift with { Features = features });
+        var outputs = new[] { options.Target, options.Prediction }.OfType<string>().Where(c => reference[c] is not null).ToList();
+        var outputDrift = outputs.Count == 0
+            ? null
+            : DriftEngine.Compare(reference, currentData, options.Drift with { Features = outputs, PerFeature = options.Drift.PerFeature });
+        return new MonitoringReport(options.Title, time.GetUtcNow(), referenceName, currentName, drift)
+        {
+            Target = options.Target,
+            Prediction = options.Prediction,
+            TargetDrift = options.Target is null ? null : outputDrift?[options.Target],
+            PredictionDrift = options.Prediction is null ? null : outputDrift?[options.Prediction],
+            Quality = options.Target is { } target && options.Prediction is { } prediction
+                ? Quality(referenceTable, current, target, prediction, options.Task)
+                : null,
+        };
+    }
+
+    private static QualityComparison Quality(Table? reference, Table current, string target, string prediction, string? task)
+    {
+        task ??= IsClassification(current[target]) ? "classification" : "regression";
+        if (task is not ("classification" or "regression"))
+        {
+            throw new ArgumentException($"task must be 'classification' or 'regression', got '{task}'.");
+        }
+
+        var usable = reference is not null && reference.Contains(target) && reference.Contains(prediction);
+        if (task == "classification")
+        {
+            var (currentReport, currentRows) = Classification(current, target, prediction);
+            var (referenceReport, referenceRows) = usable ? Classification(reference!, target, prediction) : (null, 0);
+            return new QualityComparison(task, Metrics(referenceReport?.ToMetrics()), Metrics(currentReport?.ToMetrics()))
+            {
+                ReferenceRows = referenceRows,
+                CurrentRows = currentRows,
+                Classes = currentReport?.Classes,
+                ConfusionMatrix = currentReport?.ConfusionMatrix,
+            };
+        }
+
+        var (currentRegression, rows) = Regression(current, target, prediction);
+        var (referenceRegression, referenceCount) = usable ? Regression(reference!, target, prediction) : (null, 0);
+        return new QualityComparison(task, Metrics(referenceRegression?.ToMetrics()), Metrics(currentRegression?.ToMetrics()))
+        {
+            ReferenceRows = referenceCount,
+            CurrentRows = rows,
+        };
+    }
+
+    private static Dictionary<string, double>? Metrics(IReadOnlyList<KeyValuePair<string, double>>? metrics) =>
+        metrics?.ToDictionary(m => m.Key, m => m.Value, StringComparer.Ordinal);
+
+    private static bool IsClassification(Column column)
+    {
+        if (!column.IsNumeric)
+        {
+            return true;
+        }
+
+        if (column.Type is not (ColumnType.Int64 or ColumnType.Int32))
+        {
+            return false;
+        }
+
+        var distinct = new HashSet<double>();
+        for (var row = 0; row < column.Length && distinct.Count <= MaxClassesForInference; row++)
+        {
+            if (!column.IsMissing(row))
+            {
+                distinct.Add(column.GetDouble(row));
+            }
+        }
+
+        return distinct.Count <= MaxClassesForInference;
+    }
+
+    /// <summary>Rows where both the label and the prediction are present; none leaves the side without metrics.</summary>
+    private static (ClassificationReport? Report, long Rows) Classification(Table table, string target, string prediction)
+    {
+        var truth = new List<string>();
+        var predicted = new List<string>();
+        Column t = table[target], p = table[prediction];
+        for (var row = 0; row < table.RowCount; row++)
+        {
+            if (t.GetString(row) is { } a && p.GetString(row) is { } b)
+            {
+                truth.Add(a);
+                predicted.Add(b);
+            }
+        }
+
+        return truth.Count == 0 ? (null, 0) : (ClassificationMetrics.Evaluate(truth, predicted), truth.Count);
+    }
+
+    private static (RegressionReport? Report, long Rows) Regression(Table table, string target, string prediction)
+    {
+        Column t = table[target], p = table[prediction];
+        if (!t.IsNumeric || !p.IsNumeric)
+        {
+            throw new ArgumentException($"A regression report needs numeric '{target}' and '{prediction}' columns.");
+        }
+
+        var truth = new List<double>();
+        var predicted = new List<double>();
+        for (var row = 0; row < table.RowCount; row++)
+        {
+            double a = t.GetDouble(row), b = p.GetDouble(row);
+            if (double.IsFinite(a) && double.IsFinite(b))
+            {
+                truth.Add(a);
+                predicted.Add(b);
+            }
+        }
+
+        return truth.Count == 0 ? (null, 0) : (RegressionMetrics.Evaluate(truth, predicted), truth.Count);
+    }
+}
