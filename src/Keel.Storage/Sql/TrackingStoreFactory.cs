@@ -53,6 +53,9 @@ public static class TrackingStoreFactory
     /// <summary>Versioned datasets in the same database as <paramref name="tracking"/> (see <see cref="OpenRegistry"/>).</summary>
     public static Keel.Core.Datasets.IDatasetStore OpenDatasets(ITrackingStore tracking) => new Datasets.SqlDatasetStore(Executor(tracking));
 
+    /// <summary>Feedback, monitors and their results in the same database as <paramref name="tracking"/> (see <see cref="OpenRegistry"/>).</summary>
+    public static Keel.Core.Monitoring.IMonitoringStore OpenMonitoring(ITrackingStore tracking) => new Monitoring.SqlMonitoringStore(Executor(tracking));
+
     private static SqlExecutor Executor(ITrackingStore tracking) =>
         tracking is SqlTrackingStore sql
             ? sql.Executor

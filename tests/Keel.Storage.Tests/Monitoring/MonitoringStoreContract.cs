@@ -1,0 +1,126 @@
+using Keel.Core.Errors;
+using Keel.Core.Inference;
+using Keel.Core.Monitoring;
+using Keel.Core.Tracking;
+using Keel.Storage.Sql;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Keel.Storage.Tests.Monitoring;
+
+/// <summary>Feedback, monitors, window results and metric series on every SQL back end.</summary>
+public abstract class MonitoringStoreContract : IAsyncLifetime
+{
+    private ITrackingStore _tracking = null!;
+
+    protected abstract Task<ITrackingStore> OpenStoreAsync();
+
+    private IMonitoringStore Store { get; set; } = null!;
+
+    private IInferenceLogStore Log { get; set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        _tracking = await OpenStoreAsync();
+        await new TrackingService(_tracking, new FakeTimeProvider(), new TrackingOptions()).InitializeAsync(CancellationToken.None);
+        Store = TrackingStoreFactory.OpenMonitoring(_tracking);
+        Log = TrackingStoreFactory.OpenInferenceLog(_tracking);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_tracking is IAsyncDisposable disposable)
+        {
+            await disposable.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Feedback_joins_live_requests_keeps_the_latest_and_counts_unknown_ids()
+    {
+        await Log.AppendAsync(
+        [
+            new InferenceRecord("r1", "fraud", "m", "1", "primary", false, 1_000, 1, 200, null, "{}", "{}"),
+            new InferenceRecord("r2", "fraud", "m", "1", "primary", false, 1_001, 1, 200, null, "{}", "{}"),
+            new InferenceRecord("r2", "fraud", "m", "2", "shadow", true, 1_001, 1, 200, null, "{}", "{}"),
+            new InferenceRecord("s1", "other", "m", "2", "shadow", true, 1_002, 1, 200, null, "{}", "{}"),
+        ], default);
+
+        var first = await Store.AddFeedbackAsync([new("r1", "1"), new("r2", "0"), new("r2", "2"), new("nope", "1"), new("s1", "1")], 5_000, default);
+        Assert.Equal(2, first.Accepted);
+        Assert.Equal(1, first.Replaced); // r2's first item
+        Assert.Equal(2, first.Unknown); // an id never logged, and one only a shadow answered
+        Assert.Equal(["nope", "s1"], first.UnknownRequestIds.Order(StringComparer.Ordinal));
+
+        var second = await Store.AddFeedbackAsync([new("r1", "\"spam\"")], 6_000, default);
+        Assert.Equal(1, second.Replaced);
+        var stored = await Store.GetFeedbackAsync(["r1", "r2", "nope"], default);
+        Assert.Equal(2, stored.Count);
+        Assert.Equal(new StoredFeedback("r1", "fraud", "\"spam\"", 6_000), stored["r1"]);
+        Assert.Equal("2", stored["r2"].Actual);
+    }
+
+    [Fact]
+    public async Task Monitors_round_trip_and_a_window_result_replaces_itself_with_its_metrics()
+    {
+        var monitor = new MonitorDefinition("fraud-drift", "fraud", "{\"a\":1}", 1_000, 1_000, null);
+        await Store.CreateMonitorAsync(monitor, default);
+        var duplicate = await Assert.ThrowsAsync<KeelException>(() => Store.CreateMonitorAsync(monitor, default));
+        Assert.Equal(ErrorCode.RESOURCE_ALREADY_EXISTS, duplicate.Code);
+        Assert.True(await Store.UpdateMonitorAsync(monitor with { SpecJson = "{\"a\":2}", LastUpdatedTime = 2_000 }, default));
+        Assert.False(await Store.UpdateMonitorAsync(monitor with { Name = "absent" }, default));
+        await Store.CreateMonitorAsync(new MonitorDefinition("b", "other", "{}", 1, 1, null), default);
+        Assert.Equal(["b", "fraud-drift"], (await Store.ListMonitorsAsync(null, default)).Select(m => m.Name));
+        Assert.Equal(["fraud-drift"], (await Store.ListMonitorsAsync("fraud", default)).Select(m => m.Name));
+
+        for (var window = 1; window <= 3; window++)
+        {
+            await Store.SaveResultAsync(
+                new MonitorResult("fraud-drift", window * 100, (window * 100) + 100, 9_000 + window, 10 * window, window == 3, $"{{\"w\":{window}}}"),
+                [new("fraud-drift", 0, "", "drift_share", window / 10.0), new("fraud-drift", 0, "amount", "psi", window), new("fraud-drift", 0, "amount", "nan", double.NaN)],
+                default);
+        }
+
+        // Computing window 2 again replaces it and its metrics.
+        await Store.SaveResultAsync(new MonitorResult("fraud-drift", 200, 300, 9_999, 99, true, "{\"w\":22}"), [new("fraud-drift", 0, "amount", "psi", 7)], default);
+        var read = (await Store.GetMonitorAsync("fraud-drift", default))!;
+        Assert.Equal("{\"a\":2}", read.SpecJson);
+        Assert.Equal(9_999, read.LastRunTime);
+
+        var results = await Store.ListResultsAsync("fraud-drift", null, null, 10, reports: true, default);
+        Assert.Equal([400, 300, 200], results.Select(r => r.WindowEnd));
+        Assert.Equal("{\"w\":22}", results[1].ReportJson);
+        Assert.Null((await Store.ListResultsAsync("fraud-drift", 300, 300, 10, reports: false, default)).Single().ReportJson);
+
+        var psi = await Store.QueryMetricsAsync("fraud-drift", "amount", "psi", null, null, default);
+        Assert.Equal([(200L, 1.0), (300L, 7.0), (400L, 3.0)], psi.Select(p => (p.WindowEnd, p.Value)));
+        Assert.Empty(await Store.QueryMetricsAsync("fraud-drift", "amount", "nan", null, null, default));
+        // Window 300's replacement dropped its window-level metric: only window 400's is left after 250.
+        Assert.Equal([400L], (await Store.QueryMetricsAsync("fraud-drift", "", null, 250, null, default)).Select(p => p.WindowEnd));
+
+        Assert.True(await Store.DeleteMonitorAsync("fraud-drift", default));
+        Assert.Empty(await Store.ListResultsAsync("fraud-drift", null, null, 10, reports: false, default));
+        Assert.Empty(await Store.QueryMetricsAsync("fraud-drift", null, null, null, null, default));
+        Assert.False(await Store.DeleteMonitorAsync("fraud-drift", default));
+    }
+}
+
+public sealed class SqliteMonitoringStoreTests : MonitoringStoreContract, IDisposable
+{
+    private readonly Keel.Testing.TempDirectory _folder = new();
+
+    protected override Task<ITrackingStore> OpenStoreAsync() =>
+        Task.FromResult(TrackingStoreFactory.Open("sqlite:///" + _folder.Combine("keel.db")));
+
+    public void Dispose() => _folder.Dispose();
+}
+
+public sealed class PostgresMonitoringStoreTests : MonitoringStoreContract
+{
+    protected override async Task<ITrackingStore> OpenStoreAsync()
+    {
+        var server = await Keel.Testing.PostgresServer.GetSharedAsync();
+        var database = "monitoring_" + Guid.NewGuid().ToString("N")[..16];
+        await server.CreateDatabaseAsync(database);
+        return TrackingStoreFactory.Open(server.UriFor(database));
+    }
+}
