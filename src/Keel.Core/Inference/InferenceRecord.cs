@@ -22,7 +22,11 @@ public sealed record InferenceRecord(
     string? Inputs,
     string? Outputs);
 
-/// <summary>Which records to read: one deployment, a time window, optionally one route or role.</summary>
+/// <summary>
+/// Which records to read: one deployment, a time window, optionally one route or role.
+/// <see cref="Stride"/> &gt; 1 keeps every Stride-th record (by insertion order): an even sample of
+/// a window too large to read whole.
+/// </summary>
 public sealed record InferenceQuery(
     string Deployment,
     long? Since = null,
@@ -30,7 +34,8 @@ public sealed record InferenceQuery(
     string? Route = null,
     bool? Shadow = null,
     int Limit = 1000,
-    bool Payloads = true);
+    bool Payloads = true,
+    int Stride = 1);
 
 /// <summary>Durable storage of inference records.</summary>
 public interface IInferenceLogStore
@@ -40,6 +45,9 @@ public interface IInferenceLogStore
 
     /// <summary>Newest first.</summary>
     Task<IReadOnlyList<InferenceRecord>> QueryAsync(InferenceQuery query, CancellationToken ct);
+
+    /// <summary>How many records the query matches (its limit and stride aside).</summary>
+    Task<long> CountAsync(InferenceQuery query, CancellationToken ct);
 
     /// <summary>Deletes a deployment's records older than <paramref name="before"/>; returns how many.</summary>
     Task<long> PurgeAsync(string deployment, long before, CancellationToken ct);

@@ -32,6 +32,60 @@ public sealed class DriftData
 
     internal FeatureData? this[string name] => _features.GetValueOrDefault(name);
 
+    /// <summary>The smallest and largest present value of a numeric column; null for text or an empty column.</summary>
+    internal (double Min, double Max)? Range(string name) => this[name] switch
+    {
+        NumericSample { Sorted.Length: > 0 } s => (s.Sorted[0], s.Sorted[^1]),
+        NumericSketch { Count: > 0 } k => (k.Profile.Min, k.Profile.Max),
+        _ => null,
+    };
+
+    /// <summary>True for numbers, false for text, null when the column is absent.</summary>
+    internal bool? IsNumeric(string name) => this[name] switch
+    {
+        null => null,
+        CategoricalSample => false,
+        _ => true,
+    };
+
+    /// <summary>The share of a numeric column's present values outside [min, max]; null for text or no values.</summary>
+    internal double? ShareOutside(string name, double min, double max)
+    {
+        if (this[name] is not NumericSample { Sorted.Length: > 0 } sample)
+        {
+            return null;
+        }
+
+        var sorted = sample.Sorted;
+        var below = FirstAtOrAbove(sorted, min);
+        var atOrBelowMax = LastAtOrBelow(sorted, max) + 1;
+        return (below + (sorted.Length - atOrBelowMax)) / (double)sorted.Length;
+    }
+
+    private static int FirstAtOrAbove(double[] sorted, double value)
+    {
+        int low = 0, high = sorted.Length;
+        while (low < high)
+        {
+            var middle = (low + high) >>> 1;
+            (low, high) = sorted[middle] < value ? (middle + 1, high) : (low, middle);
+        }
+
+        return low;
+    }
+
+    private static int LastAtOrBelow(double[] sorted, double value)
+    {
+        int low = 0, high = sorted.Length;
+        while (low < high)
+        {
+            var middle = (low + high) >>> 1;
+            (low, high) = sorted[middle] <= value ? (middle + 1, high) : (low, middle);
+        }
+
+        return low - 1;
+    }
+
     /// <summary>Takes the named columns (all when null) of a table: numbers sorted, categories counted (several columns in parallel).</summary>
     public static DriftData FromTable(Table table, IEnumerable<string>? columns = null)
     {

@@ -35,6 +35,17 @@ public sealed record MonitoringReport(
     [JsonPropertyName("quality")]
     public QualityComparison? Quality { get; init; }
 
+    [JsonPropertyName("data_quality")]
+    public IReadOnlyList<FeatureQuality>? DataQuality { get; init; }
+
+    /// <summary>Estimated quality from the model's own probabilities, beside the realised one once labels exist.</summary>
+    [JsonPropertyName("performance_estimate")]
+    public PerformanceEstimate? PerformanceEstimate { get; init; }
+
+    /// <summary>For a monitor's report: which window of the inference log it covers.</summary>
+    [JsonPropertyName("window")]
+    public ReportWindow? Window { get; init; }
+
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
     public static MonitoringReport FromJson(string json) =>
@@ -64,3 +75,43 @@ public sealed record QualityComparison(
     [JsonPropertyName("confusion_matrix")]
     public IReadOnlyList<IReadOnlyList<long>>? ConfusionMatrix { get; init; }
 }
+
+/// <summary>
+/// One feature's data quality in the current data: missing shares on both sides, the share of
+/// present numbers outside the reference's [min, max], how many categories the reference never
+/// had, and whether the type changed (numbers in one side, text in the other).
+/// </summary>
+public sealed record FeatureQuality(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("reference_missing_share")] double? ReferenceMissingShare,
+    [property: JsonPropertyName("current_missing_share")] double? CurrentMissingShare,
+    [property: JsonPropertyName("out_of_range_share")] double? OutOfRangeShare,
+    [property: JsonPropertyName("new_categories")] int NewCategories,
+    [property: JsonPropertyName("type_mismatch")] bool TypeMismatch);
+
+/// <summary>
+/// Confidence-based performance estimation (NannyML's CBPE) for a classifier: the expected
+/// accuracy is the mean over rows of the largest predicted probability — exact in expectation for
+/// a calibrated model — known before any label; <see cref="RealizedAccuracy"/> is measured on the
+/// rows whose labels arrived, <see cref="EstimatedAccuracyOnLabelled"/> the estimate on those same rows.
+/// </summary>
+public sealed record PerformanceEstimate(
+    [property: JsonPropertyName("method")] string Method,
+    [property: JsonPropertyName("rows")] long Rows,
+    [property: JsonPropertyName("estimated_accuracy")] double EstimatedAccuracy,
+    [property: JsonPropertyName("rows_with_actual")] long RowsWithActual,
+    [property: JsonPropertyName("estimated_accuracy_on_labelled")] double? EstimatedAccuracyOnLabelled,
+    [property: JsonPropertyName("realized_accuracy")] double? RealizedAccuracy);
+
+/// <summary>The part of the inference log a monitor's report covers; <see cref="SampledEvery"/> &gt; 1 when the window held more requests than <c>max_rows</c>.</summary>
+public sealed record ReportWindow(
+    [property: JsonPropertyName("monitor")] string Monitor,
+    [property: JsonPropertyName("deployment")] string Deployment,
+    [property: JsonPropertyName("start")] long Start,
+    [property: JsonPropertyName("end")] long End,
+    [property: JsonPropertyName("requests_in_window")] long RequestsInWindow,
+    [property: JsonPropertyName("requests_read")] long RequestsRead,
+    [property: JsonPropertyName("sampled_every")] int SampledEvery,
+    [property: JsonPropertyName("rows")] long Rows,
+    [property: JsonPropertyName("rows_with_actual")] long RowsWithActual,
+    [property: JsonPropertyName("unreadable_requests")] int UnreadableRequests);

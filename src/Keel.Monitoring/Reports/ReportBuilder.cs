@@ -15,7 +15,7 @@ public sealed record ReportOptions
     /// <summary>The column of the model's predictions, if any.</summary>
     public string? Prediction { get; init; }
 
-    /// <summary>Regression or classification; null decides from the target: text, booleans, or integers with at most 20 distinct values are classes.</summary>
+    /// <summary>Regression or classification; null decides from the target: text, booleans, or whole numbers with at most 20 distinct values are classes.</summary>
     public string? Task { get; init; }
 
     /// <summary>Drift options; their <see cref="DriftOptions.Features"/> (null: every shared column but target and prediction) are the features.</summary>
@@ -78,8 +78,27 @@ public static class ReportBuilder
             Quality = options.Target is { } target && options.Prediction is { } prediction
                 ? Quality(referenceTable, current, target, prediction, options.Task)
                 : null,
+            DataQuality = DataQuality(reference, currentData, drift),
         };
     }
+
+    /// <summary>Per feature: missing shares on both sides, values outside the reference's range, new categories, a type that changed.</summary>
+    private static IReadOnlyList<FeatureQuality> DataQuality(DriftData reference, DriftData current, DriftReport drift) =>
+        [.. drift.Features.Select(f =>
+        {
+            var range = reference.Range(f.Name);
+            var referenceKind = reference.IsNumeric(f.Name);
+            var currentKind = current.IsNumeric(f.Name);
+            return new FeatureQuality(
+                f.Name,
+                Share(f.ReferenceMissing, f.ReferenceCount),
+                Share(f.CurrentMissing, f.CurrentCount),
+                range is { } r ? current.ShareOutside(f.Name, r.Min, r.Max) : null,
+                f.NewCategories?.Count ?? 0,
+                referenceKind is { } a && currentKind is { } b && a != b);
+        })];
+
+    private static double? Share(long part, long rest) => part + rest == 0 ? null : (double)part / (part + rest);
 
     private static QualityComparison Quality(Table? reference, Table current, string target, string prediction, string? task)
     {
@@ -122,17 +141,19 @@ public static class ReportBuilder
             return true;
         }
 
-        if (column.Type is not (ColumnType.Int64 or ColumnType.Int32))
-        {
-            return false;
-        }
-
+        // Integers, or whole numbers in a float column (labels that went through JSON), with few distinct values.
         var distinct = new HashSet<double>();
         for (var row = 0; row < column.Length && distinct.Count <= MaxClassesForInference; row++)
         {
             if (!column.IsMissing(row))
             {
-                distinct.Add(column.GetDouble(row));
+                var value = column.GetDouble(row);
+                if (value != Math.Floor(value))
+                {
+                    return false;
+                }
+
+                distinct.Add(value);
             }
         }
 

@@ -70,7 +70,23 @@ public static class ReportHtml
                 .Append("</td><td>").Append(E(f.Note)).Append("</td></tr>\n");
         }
 
-        html.Append("</tbody></table>\n<p class=\"legend muted\">Charts: <span style=\"background:").Append(ReferenceColor).Append("\"></span>reference")
+        html.Append("</tbody></table>\n");
+        if (report.DataQuality is { Count: > 0 } checks)
+        {
+            html.Append("<h2>Data quality</h2>\n<table><thead><tr><th>Feature</th><th>Missing (reference)</th><th>Missing (current)</th>")
+                .Append("<th>Outside the reference range</th><th>New categories</th><th>Type changed</th></tr></thead><tbody>\n");
+            foreach (var q in checks)
+            {
+                html.Append("<tr><td>").Append(E(q.Name)).Append("</td><td class=\"n\">").Append(Percent(q.ReferenceMissingShare))
+                    .Append("</td><td class=\"n\">").Append(Percent(q.CurrentMissingShare)).Append("</td><td class=\"n\">").Append(Percent(q.OutOfRangeShare))
+                    .Append("</td><td class=\"n\">").Append(q.NewCategories.ToString(CultureInfo.InvariantCulture)).Append("</td><td>")
+                    .Append(q.TypeMismatch ? "<span class=\"badge yes\">yes</span>" : "no").Append("</td></tr>\n");
+            }
+
+            html.Append("</tbody></table>\n");
+        }
+
+        html.Append("<p class=\"legend muted\">Charts: <span style=\"background:").Append(ReferenceColor).Append("\"></span>reference")
             .Append("<span style=\"background:").Append(CurrentColor).Append("\"></span>current (share of each side's values per bin)</p>\n");
         for (var i = 0; i < all.Count; i++)
         {
@@ -213,6 +229,8 @@ public static class ReportHtml
         double total = counts.Sum();
         return [.. counts.Select(c => total == 0 ? 0 : c / total)];
     }
+
+    private static string Percent(double? share) => share is { } s ? s.ToString("P1", CultureInfo.InvariantCulture) : "—";
 
     private static string Shorten(string text) => text.Length <= 18 ? text : text[..17] + "…";
 

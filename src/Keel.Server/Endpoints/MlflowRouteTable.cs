@@ -54,6 +54,7 @@ public sealed class MlflowRouteTable
         table.MapDeploymentsEndpoints();
         table.MapDatasetsEndpoints();
         table.MapDatasetTablesEndpoints();
+        table.MapMonitoringEndpoints();
         return table;
     }
 

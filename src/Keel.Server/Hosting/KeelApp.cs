@@ -24,6 +24,7 @@ public static class KeelApp
         var builder = CreateBuilder(options.Host, options.Port, options.MaxRequestMb);
         builder.Services.AddKeelTracking(options);
         builder.Services.AddKeelDeployments(options);
+        builder.Services.AddKeelMonitoring(options);
         configure?.Invoke(builder);
 
         var app = builder.Build();

@@ -33,4 +33,8 @@ public sealed class KeelOptions
     /// <summary>How often deployments re-resolve aliases and stages, judge rollouts and pick up other replicas' changes.</summary>
     [Range(0.05, 3600)]
     public double DeploymentRefreshSeconds { get; set; } = 1;
+
+    /// <summary>How often the monitor scheduler looks for monitors whose schedule is due (each has its own schedule_seconds).</summary>
+    [Range(0.05, 3600)]
+    public double MonitorTickSeconds { get; set; } = 5;
 }

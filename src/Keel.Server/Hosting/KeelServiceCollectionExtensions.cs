@@ -58,6 +58,26 @@ public static class KeelServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>Feedback, monitors and their scheduler, over the inference log and the dataset profiles. Registered after deployments.</summary>
+    public static IServiceCollection AddKeelMonitoring(this IServiceCollection services, KeelOptions options)
+    {
+        services.AddSingleton(sp => TrackingStoreFactory.OpenMonitoring(sp.GetRequiredService<ITrackingStore>()));
+        services.AddSingleton<Keel.Monitoring.Monitors.IMonitorReferenceSource>(sp => new Keel.Server.Monitoring.ServerMonitorReferences(
+            sp.GetRequiredService<Keel.Data.Versioning.DatasetService>(), sp.GetRequiredService<IDeploymentStore>(),
+            sp.GetRequiredService<RegistryService>(), sp.GetRequiredService<TrackingService>()));
+        services.AddSingleton(sp => new Keel.Monitoring.Monitors.MonitorService(
+            sp.GetRequiredService<Keel.Core.Monitoring.IMonitoringStore>(), sp.GetRequiredService<IInferenceLogStore>(),
+            sp.GetRequiredService<Keel.Monitoring.Monitors.IMonitorReferenceSource>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<Keel.Server.Monitoring.MonitorGauges>();
+        services.AddHostedService(sp => new Keel.Server.Monitoring.MonitorScheduler(
+            sp.GetRequiredService<Keel.Monitoring.Monitors.MonitorService>(), sp.GetRequiredService<Keel.Server.Monitoring.MonitorGauges>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Keel.Server.Monitoring.MonitorScheduler>>())
+        {
+            TickInterval = TimeSpan.FromSeconds(options.MonitorTickSeconds),
+        });
+        return services;
+    }
+
     public static string ResolveBackendStoreUri(KeelOptions options) =>
         options.BackendStoreUri ?? "sqlite:///" + Path.Combine(Path.GetFullPath(options.DataDir), "keel.db");
 

@@ -26,30 +26,12 @@ internal sealed class SqlInferenceLogStore(SqlExecutor executor) : IInferenceLog
         executor.ReadAsync<IReadOnlyList<InferenceRecord>>(async c =>
         {
             var payloads = query.Payloads ? "error, inputs, outputs" : "error, NULL, NULL";
-            var sql = $"SELECT request_id, deployment, model_name, model_version, route, shadow, time, latency_ms, status, {payloads} FROM inference_log WHERE deployment = @d";
-            await using var command = c.Command(string.Empty).With("@d", query.Deployment).With("@limit", Math.Clamp(query.Limit, 1, 1_000_000));
-            if (query.Since is { } since)
+            await using var command = c.Command(string.Empty).With("@limit", Math.Clamp(query.Limit, 1, 1_000_000));
+            var sql = $"SELECT request_id, deployment, model_name, model_version, route, shadow, time, latency_ms, status, {payloads} FROM inference_log" + Where(command, query);
+            if (query.Stride > 1)
             {
-                sql += " AND time >= @since";
-                command.Add("@since", since);
-            }
-
-            if (query.Until is { } until)
-            {
-                sql += " AND time < @until";
-                command.Add("@until", until);
-            }
-
-            if (query.Route is { } route)
-            {
-                sql += " AND route = @route";
-                command.Add("@route", route);
-            }
-
-            if (query.Shadow is { } shadow)
-            {
-                sql += " AND shadow = @shadow";
-                command.Add("@shadow", shadow ? 1 : 0);
+                sql += " AND id % @stride = 0";
+                command.Add("@stride", (long)query.Stride);
             }
 
             command.CommandText = sql + " ORDER BY time DESC, id DESC LIMIT @limit";
@@ -67,6 +49,45 @@ internal sealed class SqlInferenceLogStore(SqlExecutor executor) : IInferenceLog
 
             return records;
         }, ct);
+
+    public Task<long> CountAsync(InferenceQuery query, CancellationToken ct) =>
+        executor.ReadAsync(async c =>
+        {
+            await using var command = c.Command(string.Empty);
+            command.CommandText = "SELECT COUNT(*) FROM inference_log" + Where(command, query);
+            return Convert.ToInt64(await command.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+        }, ct);
+
+    private static string Where(System.Data.Common.DbCommand command, InferenceQuery query)
+    {
+        var sql = " WHERE deployment = @d";
+        command.Add("@d", query.Deployment);
+        if (query.Since is { } since)
+        {
+            sql += " AND time >= @since";
+            command.Add("@since", since);
+        }
+
+        if (query.Until is { } until)
+        {
+            sql += " AND time < @until";
+            command.Add("@until", until);
+        }
+
+        if (query.Route is { } route)
+        {
+            sql += " AND route = @route";
+            command.Add("@route", route);
+        }
+
+        if (query.Shadow is { } shadow)
+        {
+            sql += " AND shadow = @shadow";
+            command.Add("@shadow", shadow ? 1 : 0);
+        }
+
+        return sql;
+    }
 
     public Task<long> PurgeAsync(string deployment, long before, CancellationToken ct) =>
         executor.WriteAsync(async (c, tx) =>

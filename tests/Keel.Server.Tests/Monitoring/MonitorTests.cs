@@ -1,0 +1,147 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Keel.Client;
+using Keel.Core.Deployments;
+using Keel.Core.Monitoring;
+using Keel.Monitoring.Drift;
+using Keel.Monitoring.Monitors;
+using Keel.Server.Tests.Deployments;
+using Keel.Tabular;
+using Keel.Testing;
+
+namespace Keel.Server.Tests.Monitoring;
+
+/// <summary>
+/// A monitor over a real deployment: iris traffic through /invocations, ground truth posted later
+/// by request id, windows computed against the training dataset's profile, drift once the traffic
+/// moves, the time series, Prometheus gauges, and bad input.
+/// </summary>
+public sealed class MonitorTests
+{
+    [Fact]
+    public async Task A_monitor_measures_drift_and_quality_of_a_deployment_against_its_reference_dataset()
+    {
+        await using var f = await DeploymentFixture.StartAsync(irisVersions: 1);
+        await f.Client.AddDatasetVersionAsync("iris-train", RepositoryFiles.SharedFixture("iris.csv"));
+        await f.Client.CreateDeploymentAsync("watched", DeploymentFixture.Spec(new RouteSpec("primary", "models:/iris/1", 100)));
+        var iris = await TableReader.ReadAsync(RepositoryFiles.SharedFixture("iris.csv"));
+
+        // First window: the training rows themselves, five per request, labels posted afterwards.
+        var labels = new List<FeedbackItem>();
+        for (var start = 0; start < 150; start += 5)
+        {
+            var id = $"calm-{start}";
+            await ScoreAsync(f, id, iris, start, 5, shift: 0);
+            labels.Add(new FeedbackItem(id, JsonSerializer.Serialize(Enumerable.Range(start, 5).Select(r => (long)iris["species"].GetDouble(r)))));
+        }
+
+        await WaitForLogAsync(f, "watched", 30);
+        var feedback = await f.Client.LogFeedbackAsync([.. labels, new FeedbackItem("never-logged", "1"), labels[0]]);
+        Assert.Equal(30, feedback.Accepted);
+        Assert.Equal(1, feedback.Unknown);
+        Assert.Equal(["never-logged"], feedback.UnknownRequestIds);
+        Assert.Equal(1, feedback.Replaced);
+
+        var spec = new MonitorSpec { Deployment = "watched", Reference = new MonitorReference { Dataset = "iris-train" }, ScheduleSeconds = 0 };
+        await f.Client.CreateMonitorAsync("iris-watch", spec);
+        var calm = await f.Client.RunMonitorAsync("iris-watch");
+        Assert.Equal(150, calm.Window!.Rows);
+        Assert.Equal(150, calm.Window.RowsWithActual);
+        Assert.Equal(["sepal_length", "sepal_width", "petal_length", "petal_width"], calm.DataDrift.Features.Select(x => x.Name));
+        Assert.False(calm.DataDrift.DatasetDrift);
+        Assert.All(calm.DataDrift.Features, x => Assert.True(x.FromProfile));
+        Assert.Equal("classification", calm.Quality!.Task);
+        Assert.Equal(1.0, calm.Quality.Current!["accuracy"], 9); // the forest was trained on all of iris
+        Assert.Equal(1.0, calm.PerformanceEstimate!.RealizedAccuracy!.Value, 9);
+        Assert.InRange(calm.PerformanceEstimate.EstimatedAccuracy, 0.8, 1.0);
+        Assert.All(calm.DataQuality!, q => Assert.Equal(0, q.OutOfRangeShare!.Value));
+
+        // Second window: the same rows with petal length shifted by 3 cm, no labels yet.
+        var firstEnd = calm.Window.End;
+        for (var start = 0; start < 150; start += 5)
+        {
+            await ScoreAsync(f, $"moved-{start}", iris, start, 5, shift: 3);
+        }
+
+        await WaitForLogAsync(f, "watched", 60);
+        var moved = await f.Client.RunMonitorAsync("iris-watch", TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds() + 1);
+        Assert.Equal(300, moved.Window!.Rows);
+        var petal = moved.DataDrift["petal_length"]!;
+        Assert.True(petal.Drifted, $"petal_length {petal.Method} {petal.Statistic}");
+        Assert.False(moved.DataDrift["sepal_width"]!.Drifted);
+        Assert.True(moved.DataQuality!.Single(q => q.Name == "petal_length").OutOfRangeShare > 0.1);
+        Assert.Equal(150, moved.Window.RowsWithActual); // the calm half still has its labels
+
+        var series = await f.Client.GetMonitorMetricsAsync("iris-watch", "petal_length", DriftMethods.Wasserstein + "_normed");
+        Assert.Equal(2, series.Count);
+        Assert.True(series[1].Value > series[0].Value);
+        var results = await f.Client.GetMonitorResultsAsync("iris-watch");
+        Assert.Equal(2, results.Count);
+        Assert.Equal(firstEnd, results[1].WindowEnd);
+        var stored = await f.Client.GetMonitorReportAsync("iris-watch", firstEnd);
+        Assert.Equal(calm.DataDrift.DriftShare, stored.DataDrift.DriftShare);
+
+        var html = await f.Http.GetStringAsync("/api/2.0/keel/monitors/report?name=iris-watch&format=html");
+        Assert.Contains("petal_length", html, StringComparison.Ordinal);
+        var metrics = await f.Http.GetStringAsync("/metrics");
+        Assert.Contains("keel_monitor_feature_drifted{monitor=\"iris-watch\",deployment=\"watched\",feature=\"petal_length\"} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("keel_monitor_quality{monitor=\"iris-watch\",deployment=\"watched\",metric=\"estimated_accuracy\"}", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Bad_monitors_and_feedback_get_errors_that_name_the_field()
+    {
+        await using var f = await DeploymentFixture.StartAsync(irisVersions: 1);
+        var missing = await Assert.ThrowsAsync<KeelApiException>(() => f.Client.CreateMonitorAsync("m",
+            new MonitorSpec { Deployment = "d", Reference = new MonitorReference { Dataset = "no-such-data" } }));
+        Assert.Equal(HttpStatusCode.NotFound, missing.HttpStatus);
+
+        var method = await Assert.ThrowsAsync<KeelApiException>(() => f.Client.CreateMonitorAsync("m",
+            new MonitorSpec { Deployment = "d", Reference = new MonitorReference { Dataset = "x" }, Drift = new DriftOptions { NumericalMethod = "chi_square" } }));
+        Assert.Contains("drift.numerical_method", method.Message, StringComparison.Ordinal);
+
+        var window = await Assert.ThrowsAsync<KeelApiException>(() => f.Client.CreateMonitorAsync("m",
+            new MonitorSpec { Deployment = "d", Reference = new MonitorReference { Dataset = "x" }, WindowSeconds = 60, WindowRequests = 10 }));
+        Assert.Contains("window_seconds", window.Message, StringComparison.Ordinal);
+
+        using var empty = await f.Http.PostAsync("/api/2.0/keel/feedback", new StringContent("""{"feedback": [{"request_id": "", "actual": 1}]}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, empty.StatusCode);
+        Assert.Contains("feedback[0].request_id", await empty.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var shape = await f.Http.PostAsync("/api/2.0/keel/feedback", new StringContent("""{"feedback": [{"request_id": "a"}]}""", Encoding.UTF8, "application/json"));
+        Assert.Contains("INVALID_PARAMETER_VALUE", await shape.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        var unknown = await Assert.ThrowsAsync<KeelApiException>(() => f.Client.RunMonitorAsync("absent"));
+        Assert.Equal(HttpStatusCode.NotFound, unknown.HttpStatus);
+    }
+
+    [Fact]
+    public async Task A_window_with_no_traffic_gives_an_empty_report_not_an_error()
+    {
+        await using var f = await DeploymentFixture.StartAsync(irisVersions: 1);
+        await f.Client.AddDatasetVersionAsync("iris-train", RepositoryFiles.SharedFixture("iris.csv"));
+        await f.Client.CreateDeploymentAsync("quiet", DeploymentFixture.Spec(new RouteSpec("primary", "models:/iris/1", 100)));
+        await f.Client.CreateMonitorAsync("quiet-watch", new MonitorSpec { Deployment = "quiet", Reference = new MonitorReference { Dataset = "iris-train" }, ScheduleSeconds = 0 });
+        var report = await f.Client.RunMonitorAsync("quiet-watch");
+        Assert.Equal(0, report.Window!.Rows);
+        Assert.False(report.DataDrift.DatasetDrift);
+        Assert.Null(report.Quality);
+    }
+
+    /// <summary>Scores rows [start, start + count) of iris (petal length + <paramref name="shift"/>) under a chosen request id.</summary>
+    private static async Task ScoreAsync(DeploymentFixture f, string requestId, Table iris, int start, int count, double shift)
+    {
+        var features = new[] { "sepal_length", "sepal_width", "petal_length", "petal_width" };
+        var rows = Enumerable.Range(start, count).Select(r => features.ToDictionary(c => c, c => iris[c].GetDouble(r) + (c == "petal_length" ? shift : 0))).ToArray();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/deployments/watched/invocations")
+        {
+            Content = new StringContent(JsonSerializer.Serialize(new { dataframe_records = rows }), Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("X-Request-Id", requestId);
+        using var response = await f.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    private static async Task WaitForLogAsync(DeploymentFixture f, string deployment, int count) =>
+        Assert.True(await DeploymentFixture.EventuallyAsync(async () => (await f.Client.SearchInferenceLogAsync(deployment, null, 1000)).Count >= count));
+}
