@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using Keel.Monitoring.Drift;
 using Keel.Monitoring.Reports;
 using Keel.Tabular;
@@ -13,6 +12,12 @@ public static partial class ClientCommands
     {
         var command = new Command("monitor", "Data and prediction drift, model quality with delayed ground truth, monitors and alerts.");
         command.Subcommands.Add(CreateMonitorReportCommand());
+        command.Subcommands.Add(CreateMonitorCreateCommand());
+        command.Subcommands.Add(CreateMonitorListCommand());
+        command.Subcommands.Add(CreateMonitorShowCommand());
+        command.Subcommands.Add(CreateMonitorRunCommand());
+        command.Subcommands.Add(CreateMonitorDeleteCommand());
+        command.Subcommands.Add(CreateMonitorFeedbackCommand());
         return command;
     }
 
@@ -21,8 +26,10 @@ public static partial class ClientCommands
         var command = new Command(
             "report",
             "Compare current data with a reference (two .csv/.parquet/.jsonl files; no server needed) and write a drift report: the dataset verdict, a table per feature (method, statistic, threshold, drift), overlaid histograms, and model quality when --target and --prediction are given. HTML opens offline; JSON is the same report for programs.");
-        var reference = new Option<string>("--reference", "-r") { Description = "The reference: a local file, or NAME@VERSION of a dataset (its stored profile).", Required = true };
-        var current = new Option<string>("--current", "-c") { Description = "The current data: a local file.", Required = true };
+        var reference = new Option<string?>("--reference", "-r") { Description = "The reference: a local file, or NAME@VERSION of a dataset (its stored profile)." };
+        var current = new Option<string?>("--current", "-c") { Description = "The current data: a local file." };
+        var monitor = new Option<string?>("--monitor") { Description = "Instead of two files: the stored report of a monitor's window (the latest, or --window-end)." };
+        var windowEnd = new Option<long?>("--window-end") { Description = "With --monitor: the window's end, Unix milliseconds." };
         var outputFile = new Option<string>("--output", "-o") { Description = "report.html or report.json.", Required = true };
         var target = new Option<string?>("--target") { Description = "The column of true values: its drift, and quality with --prediction." };
         var prediction = new Option<string?>("--prediction") { Description = "The column of the model's predictions: prediction drift, and quality with --target." };
@@ -35,7 +42,7 @@ public static partial class ClientCommands
         var driftShare = new Option<double>("--drift-share") { Description = "Share of drifted features from which the dataset drifts.", DefaultValueFactory = _ => 0.5 };
         var title = new Option<string?>("--title") { Description = "The report's title." };
         var failOnDrift = new Option<bool>("--fail-on-drift") { Description = "Exit with code 1 when the dataset drifts (for CI and pipelines)." };
-        foreach (var option in new Option[] { reference, current, outputFile, target, prediction, task, features, numericalMethod, categoricalMethod, numericalThreshold, categoricalThreshold, driftShare, title, failOnDrift })
+        foreach (var option in new Option[] { reference, current, monitor, windowEnd, outputFile, target, prediction, task, features, numericalMethod, categoricalMethod, numericalThreshold, categoricalThreshold, driftShare, title, failOnDrift })
         {
             command.Options.Add(option);
         }
@@ -50,8 +57,21 @@ public static partial class ClientCommands
                 return 1;
             }
 
-            var referenceText = parse.GetValue(reference)!;
-            var currentPath = parse.GetValue(current)!;
+            if (parse.GetValue(monitor) is { } monitorName)
+            {
+                var stored = await client.GetMonitorReportAsync(monitorName, parse.GetValue(windowEnd), ct);
+                await File.WriteAllTextAsync(outputPath, html ? ReportHtml.Render(stored) : stored.ToJson(), ct);
+                await WriteReportSummaryAsync(output, stored, ct);
+                await output.WriteLineAsync($"Report written to {outputPath}", ct);
+                return parse.GetValue(failOnDrift) && stored.DataDrift.DatasetDrift ? 1 : 0;
+            }
+
+            if (parse.GetValue(reference) is not { } referenceText || parse.GetValue(current) is not { } currentPath)
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync("error: give --reference and --current (two files), or --monitor NAME.");
+                return 1;
+            }
+
             var options = new ReportOptions
             {
                 Title = parse.GetValue(title) ?? $"Drift: {Path.GetFileName(currentPath)} against {Path.GetFileName(referenceText)}",
@@ -105,16 +125,8 @@ public static partial class ClientCommands
             }
             else
             {
-                await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                    $"Dataset drift: {(drift.DatasetDrift ? "DETECTED" : "not detected")} — {drift.DriftedFeatures} of {drift.FeatureCount} features drifted (threshold {drift.DriftShareThreshold:P0}); report written to {outputPath}"), ct);
-                var table = CliOutput.NewTable("Feature", "Kind", "Method", "Statistic", "Threshold", "Drift");
-                foreach (var f in drift.Features.Concat(new[] { report.TargetDrift, report.PredictionDrift }.OfType<FeatureDrift>()))
-                {
-                    CliOutput.AddRow(table, f.Name, f.Kind, f.Method, f.Statistic is { } s ? CliOutput.Number(s) : "—", CliOutput.Number(f.Threshold),
-                        f.Statistic is null ? f.Note ?? "" : f.Drifted ? "DRIFT" : "no");
-                }
-
-                output.Write(table);
+                await WriteReportSummaryAsync(output, report, ct);
+                await output.WriteLineAsync($"Report written to {outputPath}", ct);
             }
 
             return parse.GetValue(failOnDrift) && drift.DatasetDrift ? 1 : 0;

@@ -92,7 +92,7 @@ public static partial class ClientCommands
                 await stderr.WriteLineAsync($"error: {ex.Code}: {ex.Message}");
                 return 1;
             }
-            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or NotSupportedException)
+            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or NotSupportedException or ArgumentException)
             {
                 await stderr.WriteLineAsync($"error: {ex.Message}");
                 return 1;

@@ -338,6 +338,87 @@ public sealed class CliTests(SharedKeelServer fixture) : IClassFixture<SharedKee
         Assert.Contains("numerical_method must be one of", bad.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Monitor_commands_create_run_show_and_take_feedback_from_a_file()
+    {
+        using var client = new KeelClient(fixture.BaseUri);
+        var model = SharedKeelServer.UniqueName("cli-monitor-model");
+        await using (var run = await client.StartRunAsync("cli-monitor"))
+        {
+            await run.LogOnnxModelAsync(RepositoryFiles.SharedFixture("iris_forest.onnx"), "model", new LogModelOptions { RegisteredModelName = model });
+        }
+
+        var dataset = SharedKeelServer.UniqueName("cli-monitor-data");
+        await client.AddDatasetVersionAsync(dataset, RepositoryFiles.SharedFixture("iris.csv"));
+        var deployment = SharedKeelServer.UniqueName("cli-monitored").Replace('_', '-');
+        await client.CreateDeploymentAsync(deployment, new Keel.Core.Deployments.DeploymentSpec(
+            [new Keel.Core.Deployments.RouteSpec("primary", $"models:/{model}/1", 100)], null, null, Keel.Core.Deployments.InferenceLogSpec.Default, null));
+        using var http = new HttpClient { BaseAddress = fixture.BaseUri };
+        using var folder = new TempDirectory();
+        var labels = new StringBuilder("request_id,actual\n");
+        for (var i = 0; i < 10; i++)
+        {
+            var body = $$"""{"dataframe_records": [{"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": {{1.4 + (i * 0.01)}}, "petal_width": 0.2}]}""";
+            var id = $"{deployment}-{i}";
+            var deadline = Stopwatch.StartNew();
+            while (true)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, $"/deployments/{deployment}/invocations") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+                request.Headers.Add("X-Request-Id", id);
+                using var response = await http.SendAsync(request);
+                if (response.IsSuccessStatusCode || deadline.Elapsed > TimeSpan.FromSeconds(30))
+                {
+                    Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+                    break;
+                }
+
+                await Task.Delay(100);
+            }
+
+            labels.Append(id).Append(",0\n");
+        }
+
+        labels.Append("not-a-request,1\n");
+        await File.WriteAllTextAsync(folder.Combine("labels.csv"), labels.ToString());
+        var deadlineForLog = Stopwatch.StartNew();
+        while ((await client.SearchInferenceLogAsync(deployment)).Count < 10 && deadlineForLog.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            await Task.Delay(100);
+        }
+
+        var feedback = await RunKeelAsync("monitor", "feedback", folder.Combine("labels.csv"));
+        Assert.True(feedback.ExitCode == 0, feedback.Stderr);
+        Assert.Contains("Feedback: 10 stored", feedback.Stdout, StringComparison.Ordinal);
+        Assert.Contains("1 unknown request ids (e.g. not-a-request)", feedback.Stdout, StringComparison.Ordinal);
+
+        var name = deployment + "-watch";
+        var created = await RunKeelAsync("monitor", "create", name, "-d", deployment, "--reference-dataset", dataset, "--window", "1h", "--schedule", "0");
+        Assert.True(created.ExitCode == 0, created.Stderr);
+        var bad = await RunKeelAsync("monitor", "create", name + "2", "-d", deployment, "--reference-dataset", dataset, "--window", "1 hour");
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains("--window must be a duration", bad.Stderr, StringComparison.Ordinal);
+
+        var ran = await RunKeelAsync("monitor", "run", name);
+        Assert.True(ran.ExitCode == 0, ran.Stderr);
+        Assert.Contains("10 rows from 10 requests, 10 labelled", ran.Stdout, StringComparison.Ordinal);
+        Assert.Contains("petal_length", ran.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Quality (classification, 10 labelled rows): accuracy 1", ran.Stdout, StringComparison.Ordinal);
+
+        var shown = await RunKeelAsync("monitor", "show", name);
+        Assert.True(shown.ExitCode == 0, shown.Stderr);
+        Assert.Contains(dataset, shown.Stdout, StringComparison.Ordinal);
+        var listed = await RunKeelAsync("monitor", "list", "--deployment", deployment, "--json");
+        using (var json = JsonDocument.Parse(listed.Stdout))
+        {
+            Assert.Equal(name, json.RootElement[0].GetProperty("name").GetString());
+        }
+
+        var report = await RunKeelAsync("monitor", "report", "--monitor", name, "-o", folder.Combine("window.html"));
+        Assert.True(report.ExitCode == 0, report.Stderr);
+        Assert.Contains("Model quality (classification)", await File.ReadAllTextAsync(folder.Combine("window.html")), StringComparison.Ordinal);
+        Assert.Equal(0, (await RunKeelAsync("monitor", "delete", name)).ExitCode);
+    }
+
     private async Task<(int ExitCode, string Stdout, string Stderr)> RunKeelAsync(params string[] args)
     {
         var info = new ProcessStartInfo("bash")
