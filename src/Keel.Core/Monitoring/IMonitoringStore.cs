@@ -66,6 +66,9 @@ public interface IMonitoringStore
     /// <summary>Newest first; reports only when <paramref name="reports"/>.</summary>
     Task<IReadOnlyList<MonitorResult>> ListResultsAsync(string monitor, long? since, long? until, int limit, bool reports, CancellationToken ct);
 
+    /// <summary>The newest point of one series, or null when it has none.</summary>
+    Task<MonitorMetric?> LatestMetricAsync(string monitor, string feature, string metric, CancellationToken ct);
+
     /// <summary>Oldest first; every feature or metric when null.</summary>
     Task<IReadOnlyList<MonitorMetric>> QueryMetricsAsync(string monitor, string? feature, string? metric, long? since, long? until, CancellationToken ct);
 }

@@ -55,6 +55,7 @@ public sealed class MlflowRouteTable
         table.MapDatasetsEndpoints();
         table.MapDatasetTablesEndpoints();
         table.MapMonitoringEndpoints();
+        table.MapAlertsEndpoints();
         return table;
     }
 

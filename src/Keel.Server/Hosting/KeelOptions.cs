@@ -37,4 +37,8 @@ public sealed class KeelOptions
     /// <summary>How often the monitor scheduler looks for monitors whose schedule is due (each has its own schedule_seconds).</summary>
     [Range(0.05, 3600)]
     public double MonitorTickSeconds { get; set; } = 5;
+
+    /// <summary>Delay before the first retry of a failed alert webhook delivery; it doubles (with jitter) for up to 5 retries.</summary>
+    [Range(0.01, 600)]
+    public double WebhookRetrySeconds { get; set; } = 1;
 }

@@ -69,8 +69,17 @@ public static class KeelServiceCollectionExtensions
             sp.GetRequiredService<Keel.Core.Monitoring.IMonitoringStore>(), sp.GetRequiredService<IInferenceLogStore>(),
             sp.GetRequiredService<Keel.Monitoring.Monitors.IMonitorReferenceSource>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<Keel.Server.Monitoring.MonitorGauges>();
+        services.AddSingleton(sp => TrackingStoreFactory.OpenAlerts(sp.GetRequiredService<ITrackingStore>()));
+        services.AddSingleton(new Keel.Server.Monitoring.WebhookOptions { FirstRetryDelay = TimeSpan.FromSeconds(options.WebhookRetrySeconds) });
+        services.AddSingleton<Keel.Server.Monitoring.WebhookNotifier>();
+        services.AddSingleton<Keel.Monitoring.Alerts.IAlertNotifier>(sp => sp.GetRequiredService<Keel.Server.Monitoring.WebhookNotifier>());
+        services.AddHostedService(sp => sp.GetRequiredService<Keel.Server.Monitoring.WebhookNotifier>());
+        services.AddSingleton(sp => new Keel.Monitoring.Alerts.AlertService(
+            sp.GetRequiredService<Keel.Core.Monitoring.IAlertStore>(), sp.GetRequiredService<Keel.Core.Monitoring.IMonitoringStore>(),
+            sp.GetRequiredService<IInferenceLogStore>(), sp.GetRequiredService<Keel.Monitoring.Alerts.IAlertNotifier>(), sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService(sp => new Keel.Server.Monitoring.MonitorScheduler(
-            sp.GetRequiredService<Keel.Monitoring.Monitors.MonitorService>(), sp.GetRequiredService<Keel.Server.Monitoring.MonitorGauges>(),
+            sp.GetRequiredService<Keel.Monitoring.Monitors.MonitorService>(), sp.GetRequiredService<Keel.Monitoring.Alerts.AlertService>(),
+            sp.GetRequiredService<Keel.Server.Monitoring.MonitorGauges>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Keel.Server.Monitoring.MonitorScheduler>>())
         {
             TickInterval = TimeSpan.FromSeconds(options.MonitorTickSeconds),

@@ -1,3 +1,4 @@
+using Keel.Monitoring.Alerts;
 using Keel.Monitoring.Monitors;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -5,10 +6,10 @@ using Microsoft.Extensions.Logging;
 namespace Keel.Server.Monitoring;
 
 /// <summary>
-/// Runs every monitor whose schedule is due, one at a time, checking every
+/// Runs every monitor whose schedule is due, one at a time, then evaluates the alert rules, every
 /// <see cref="TickInterval"/>; a failing monitor is logged and tried again at its next tick.
 /// </summary>
-internal sealed partial class MonitorScheduler(MonitorService monitors, MonitorGauges gauges, TimeProvider time, ILogger<MonitorScheduler> logger) : BackgroundService
+internal sealed partial class MonitorScheduler(MonitorService monitors, AlertService alerts, MonitorGauges gauges, TimeProvider time, ILogger<MonitorScheduler> logger) : BackgroundService
 {
     public TimeSpan TickInterval { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -30,6 +31,8 @@ internal sealed partial class MonitorScheduler(MonitorService monitors, MonitorG
                         LogRunFailed(logger, e, monitor.Name);
                     }
                 }
+
+                await alerts.EvaluateAsync(stoppingToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

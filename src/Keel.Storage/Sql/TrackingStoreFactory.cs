@@ -56,6 +56,9 @@ public static class TrackingStoreFactory
     /// <summary>Feedback, monitors and their results in the same database as <paramref name="tracking"/> (see <see cref="OpenRegistry"/>).</summary>
     public static Keel.Core.Monitoring.IMonitoringStore OpenMonitoring(ITrackingStore tracking) => new Monitoring.SqlMonitoringStore(Executor(tracking));
 
+    /// <summary>Alert rules, events and deliveries in the same database as <paramref name="tracking"/> (see <see cref="OpenRegistry"/>).</summary>
+    public static Keel.Core.Monitoring.IAlertStore OpenAlerts(ITrackingStore tracking) => new Monitoring.SqlAlertStore(Executor(tracking));
+
     private static SqlExecutor Executor(ITrackingStore tracking) =>
         tracking is SqlTrackingStore sql
             ? sql.Executor

@@ -25,9 +25,13 @@ internal sealed class DeploymentFixture : IAsyncDisposable
 
     public HttpClient Http { get; }
 
-    public static async Task<DeploymentFixture> StartAsync(int irisVersions = 2)
+    public static async Task<DeploymentFixture> StartAsync(int irisVersions = 2, Action<Keel.Server.Hosting.KeelOptions>? configure = null)
     {
-        var fixture = new DeploymentFixture(await KeelServer.StartAsync(o => o.DeploymentRefreshSeconds = 0.1));
+        var fixture = new DeploymentFixture(await KeelServer.StartAsync(o =>
+        {
+            o.DeploymentRefreshSeconds = 0.1;
+            configure?.Invoke(o);
+        }));
         await fixture.RegisterAsync("iris", "iris_forest.onnx", irisVersions);
         return fixture;
     }

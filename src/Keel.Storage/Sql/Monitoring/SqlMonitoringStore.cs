@@ -193,6 +193,16 @@ internal sealed class SqlMonitoringStore(SqlExecutor executor) : IMonitoringStor
             return results;
         }, ct);
 
+    public Task<MonitorMetric?> LatestMetricAsync(string monitor, string feature, string metric, CancellationToken ct) =>
+        executor.ReadAsync(async c =>
+        {
+            await using var command = c.Command(
+                "SELECT window_end, value FROM monitor_metrics WHERE monitor = @m AND feature = @f AND metric = @k ORDER BY window_end DESC LIMIT 1")
+                .With("@m", monitor).With("@f", feature).With("@k", metric);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            return await reader.ReadAsync(ct) ? new MonitorMetric(monitor, reader.GetInt64(0), feature, metric, reader.GetDouble(1)) : null;
+        }, ct);
+
     public Task<IReadOnlyList<MonitorMetric>> QueryMetricsAsync(string monitor, string? feature, string? metric, long? since, long? until, CancellationToken ct) =>
         executor.ReadAsync<IReadOnlyList<MonitorMetric>>(async c =>
         {
