@@ -104,6 +104,79 @@ public abstract class MonitoringStoreContract : IAsyncLifetime
     }
 }
 
+public abstract class AlertStoreContract : IAsyncLifetime
+{
+    private ITrackingStore _tracking = null!;
+
+    protected abstract Task<ITrackingStore> OpenStoreAsync();
+
+    private IAlertStore Store { get; set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        _tracking = await OpenStoreAsync();
+        await new TrackingService(_tracking, new FakeTimeProvider(), new TrackingOptions()).InitializeAsync(CancellationToken.None);
+        Store = TrackingStoreFactory.OpenAlerts(_tracking);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_tracking is IAsyncDisposable disposable)
+        {
+            await disposable.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Rules_keep_their_state_and_events_and_deliveries_outlive_the_rule()
+    {
+        await Store.CreateRuleAsync(new AlertRuleRecord("drift", "{}", AlertStates.Ok, null, null, null, 1, 1), default);
+        var duplicate = await Assert.ThrowsAsync<KeelException>(() => Store.CreateRuleAsync(new AlertRuleRecord("drift", "{}", AlertStates.Ok, null, null, null, 1, 1), default));
+        Assert.Equal(ErrorCode.RESOURCE_ALREADY_EXISTS, duplicate.Code);
+        Assert.True(await Store.UpdateRuleSpecAsync("drift", "{\"metric\":\"x\"}", 2, default));
+        Assert.False(await Store.UpdateRuleSpecAsync("absent", "{}", 2, default));
+
+        Assert.Null(await Store.SaveEvaluationAsync("drift", AlertStates.Pending, 10, 0.7, 10, null, default));
+        var id = await Store.SaveEvaluationAsync("drift", AlertStates.Firing, 20, 0.8, 20, new AlertEvent(0, "drift", AlertStates.Firing, 20, 0.8, "warning", "drift firing", "pipeline:x"), default);
+        var second = await Store.SaveEvaluationAsync("drift", AlertStates.Ok, 30, double.NaN, 30, new AlertEvent(0, "drift", AlertStates.Resolved, 30, null, "warning", "drift resolved", null), default);
+        Assert.True(second > id);
+        var rule = (await Store.GetRuleAsync("drift", default))!;
+        Assert.Equal((AlertStates.Ok, 30L, (double?)null, 30L, "{\"metric\":\"x\"}"), (rule.State, rule.StateSince!.Value, rule.LastValue, rule.LastEvaluated!.Value, rule.SpecJson));
+
+        await Store.AddDeliveryAsync(new AlertDelivery(id!.Value, "http://127.0.0.1:1/hook", "failed", 6, 500, "HTTP 500", 25), default);
+        await Store.AddDeliveryAsync(new AlertDelivery(id.Value, "http://127.0.0.1:2/hook", "delivered", 1, 200, null, 26), default);
+        Assert.True(await Store.DeleteRuleAsync("drift", default));
+        Assert.Empty(await Store.ListRulesAsync(default));
+        var events = await Store.ListEventsAsync("drift", null, 10, default);
+        Assert.Equal([AlertStates.Resolved, AlertStates.Firing], events.Select(e => e.Kind));
+        Assert.Equal(("pipeline:x", 0.8), (events[1].Action, events[1].Value!.Value));
+        Assert.Single(await Store.ListEventsAsync(null, 30, 10, default));
+        var deliveries = await Store.ListDeliveriesAsync(id.Value, default);
+        Assert.Equal([("failed", 6, (int?)500), ("delivered", 1, (int?)200)], deliveries.Select(d => (d.Status, d.Attempts, d.HttpStatus)));
+    }
+}
+
+public sealed class SqliteAlertStoreTests : AlertStoreContract, IDisposable
+{
+    private readonly Keel.Testing.TempDirectory _folder = new();
+
+    protected override Task<ITrackingStore> OpenStoreAsync() =>
+        Task.FromResult(TrackingStoreFactory.Open("sqlite:///" + _folder.Combine("keel.db")));
+
+    public void Dispose() => _folder.Dispose();
+}
+
+public sealed class PostgresAlertStoreTests : AlertStoreContract
+{
+    protected override async Task<ITrackingStore> OpenStoreAsync()
+    {
+        var server = await Keel.Testing.PostgresServer.GetSharedAsync();
+        var database = "alerts_" + Guid.NewGuid().ToString("N")[..16];
+        await server.CreateDatabaseAsync(database);
+        return TrackingStoreFactory.Open(server.UriFor(database));
+    }
+}
+
 public sealed class SqliteMonitoringStoreTests : MonitoringStoreContract, IDisposable
 {
     private readonly Keel.Testing.TempDirectory _folder = new();
