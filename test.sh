@@ -39,6 +39,8 @@ apt_packages=()
 have_postgres || apt_packages+=(postgresql)
 command -v node >/dev/null 2>&1 || apt_packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || apt_packages+=(npm)
+# The Prometheus scrape test (tests/Keel.Server.Tests/Monitoring/PrometheusScrapeTests.cs).
+command -v prometheus >/dev/null 2>&1 || apt_packages+=(prometheus)
 
 if ((${#apt_packages[@]} > 0)); then
     say "installing ${apt_packages[*]} (apt-get)"
