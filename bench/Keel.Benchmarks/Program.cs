@@ -131,4 +131,13 @@ if (args is ["drift", var driftRows])
     return;
 }
 
+// `monitor RATE SECONDS [SECONDS…]`: a monitor over inference logs of RATE records/s (BenchMonitor.cs).
+if (args is ["monitor", var monitorRate, .. var monitorWindows])
+{
+    await Keel.Benchmarks.BenchMonitor.RunAsync(
+        int.Parse(monitorRate, System.Globalization.CultureInfo.InvariantCulture),
+        [.. monitorWindows.Select(w => int.Parse(w, System.Globalization.CultureInfo.InvariantCulture))]);
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Keel.Benchmarks.LogBatchBenchmarks).Assembly).Run(args);
