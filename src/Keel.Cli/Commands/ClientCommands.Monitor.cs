@@ -18,6 +18,7 @@ public static partial class ClientCommands
         command.Subcommands.Add(CreateMonitorRunCommand());
         command.Subcommands.Add(CreateMonitorDeleteCommand());
         command.Subcommands.Add(CreateMonitorFeedbackCommand());
+        command.Subcommands.Add(CreateMonitorAlertCommand());
         return command;
     }
 

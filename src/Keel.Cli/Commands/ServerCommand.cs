@@ -20,10 +20,11 @@ internal static class ServerCommand
         var maxRequest = new Option<int?>("--max-request-mb") { Description = "Largest API request body in MiB (default 64; artifact uploads are unlimited)." };
         var refresh = new Option<double?>("--deployment-refresh-seconds") { Description = "How often deployments follow aliases, judge rollouts and pick up other replicas' changes (default 1)." };
         var monitorTick = new Option<double?>("--monitor-tick-seconds") { Description = "How often the monitor scheduler looks for monitors that are due (default 5)." };
+        var webhookRetry = new Option<double?>("--webhook-retry-seconds") { Description = "Delay before the first retry of a failed alert webhook (default 1; doubling, five retries)." };
         var config = new Option<string?>("--config") { Description = "YAML configuration file (default ./keel.yaml when present)." };
 
         var command = new Command("server", "Start the Keel platform: REST APIs, artifact proxy, deployments (/deployments/NAME/invocations), /metrics and UI.");
-        foreach (var option in new Option[] { host, port, dataDir, backend, artifacts, maxRequest, refresh, monitorTick, config })
+        foreach (var option in new Option[] { host, port, dataDir, backend, artifacts, maxRequest, refresh, monitorTick, webhookRetry, config })
         {
             command.Options.Add(option);
         }
@@ -40,6 +41,7 @@ internal static class ServerCommand
                 [nameof(KeelOptions.MaxRequestMb)] = parse.GetValue(maxRequest)?.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 [nameof(KeelOptions.DeploymentRefreshSeconds)] = parse.GetValue(refresh)?.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 [nameof(KeelOptions.MonitorTickSeconds)] = parse.GetValue(monitorTick)?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                [nameof(KeelOptions.WebhookRetrySeconds)] = parse.GetValue(webhookRetry)?.ToString(System.Globalization.CultureInfo.InvariantCulture),
             };
             KeelOptions options;
             try

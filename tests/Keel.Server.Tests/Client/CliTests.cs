@@ -416,6 +416,23 @@ public sealed class CliTests(SharedKeelServer fixture) : IClassFixture<SharedKee
         var report = await RunKeelAsync("monitor", "report", "--monitor", name, "-o", folder.Combine("window.html"));
         Assert.True(report.ExitCode == 0, report.Stderr);
         Assert.Contains("Model quality (classification)", await File.ReadAllTextAsync(folder.Combine("window.html")), StringComparison.Ordinal);
+        var alert = await RunKeelAsync("monitor", "alert", "create", name + "-rows", "--monitor", name, "--metric", "rows", "--when", ">= 5", "--severity", "info");
+        Assert.True(alert.ExitCode == 0, alert.Stderr);
+        Assert.Contains($"monitor {name} rows >= 5", alert.Stdout, StringComparison.Ordinal);
+        var vague = await RunKeelAsync("monitor", "alert", "create", name + "-vague", "--monitor", name, "--metric", "rows", "--when", "around 5");
+        Assert.Equal(1, vague.ExitCode);
+        Assert.Contains("--when must be a comparison and a number", vague.Stderr, StringComparison.Ordinal);
+        var evaluated = await RunKeelAsync("monitor", "alert", "evaluate");
+        Assert.Contains($"{name}-rows firing", evaluated.Stdout, StringComparison.Ordinal);
+        var events = await RunKeelAsync("monitor", "alert", "events", name + "-rows", "--json");
+        using (var json = JsonDocument.Parse(events.Stdout))
+        {
+            Assert.Equal("firing", json.RootElement[0].GetProperty("event").GetProperty("kind").GetString());
+        }
+
+        var rules = await RunKeelAsync("monitor", "alert", "list");
+        Assert.Contains("firing", rules.Stdout, StringComparison.Ordinal);
+        Assert.Equal(0, (await RunKeelAsync("monitor", "alert", "delete", name + "-rows")).ExitCode);
         Assert.Equal(0, (await RunKeelAsync("monitor", "delete", name)).ExitCode);
     }
 
