@@ -115,6 +115,8 @@ public sealed class MonitorService(IMonitoringStore store, IInferenceLogStore lo
             Prediction = target is null ? null : prediction,
             Task = spec.Task,
             Drift = (spec.Drift ?? DriftOptions.Default) with { Features = features },
+            Scores = window.Probabilities,
+            Classes = window.Probabilities is { Count: > 0 } probabilities ? spec.Classes ?? IndexClasses(probabilities[0].Length) : null,
         };
         var windowText = string.Create(CultureInfo.InvariantCulture, $"{spec.Deployment} {DateTimeOffset.FromUnixTimeMilliseconds(start):u} – {DateTimeOffset.FromUnixTimeMilliseconds(end):u}");
         MonitoringReport report;
@@ -230,6 +232,9 @@ public sealed class MonitorService(IMonitoringStore store, IInferenceLogStore lo
             labelled == 0 ? null : confidenceOnLabelled / labelled,
             labelled == 0 ? null : correct / labelled);
     }
+
+    /// <summary>"0", "1", … for a probabilities output of <paramref name="width"/> columns.</summary>
+    private static string[] IndexClasses(int width) => [.. Enumerable.Range(0, width).Select(i => i.ToString(CultureInfo.InvariantCulture))];
 
     private static MonitorView View(MonitorDefinition d) =>
         new(d.Name, d.Deployment, MonitorSpec.FromJson(d.SpecJson), d.CreationTime, d.LastUpdatedTime, d.LastRunTime);

@@ -39,6 +39,14 @@ public sealed record MonitorSpec
     [JsonPropertyName("probabilities")]
     public string? Probabilities { get; init; }
 
+    /// <summary>
+    /// The class of each column of the probabilities output, in order; null: 0, 1, … k − 1 when
+    /// every label is such an integer (what an ONNX or ML.NET classifier trained on integer labels
+    /// returns). With it, windows also get ROC AUC and log loss.
+    /// </summary>
+    [JsonPropertyName("classes")]
+    public IReadOnlyList<string>? Classes { get; init; }
+
     /// <summary>classification or regression; null decides from the labels.</summary>
     [JsonPropertyName("task")]
     public string? Task { get; init; }

@@ -18,6 +18,12 @@ public sealed record ReportOptions
     /// <summary>Regression or classification; null decides from the target: text, booleans, or whole numbers with at most 20 distinct values are classes.</summary>
     public string? Task { get; init; }
 
+    /// <summary>Optional class scores (probabilities) for each current row, in <see cref="Classes"/> order: ROC AUC and log loss.</summary>
+    public IReadOnlyList<double[]>? Scores { get; init; }
+
+    /// <summary>The class of each score column; required with <see cref="Scores"/>.</summary>
+    public IReadOnlyList<string>? Classes { get; init; }
+
     /// <summary>Drift options; their <see cref="DriftOptions.Features"/> (null: every shared column but target and prediction) are the features.</summary>
     public DriftOptions Drift { get; init; } = DriftOptions.Default;
 }
@@ -76,7 +82,7 @@ public static class ReportBuilder
             TargetDrift = options.Target is null ? null : outputDrift?[options.Target],
             PredictionDrift = options.Prediction is null ? null : outputDrift?[options.Prediction],
             Quality = options.Target is { } target && options.Prediction is { } prediction
-                ? Quality(referenceTable, current, target, prediction, options.Task)
+                ? Quality(referenceTable, current, target, prediction, options)
                 : null,
             DataQuality = DataQuality(reference, currentData, drift),
         };
@@ -100,9 +106,9 @@ public static class ReportBuilder
 
     private static double? Share(long part, long rest) => part + rest == 0 ? null : (double)part / (part + rest);
 
-    private static QualityComparison Quality(Table? reference, Table current, string target, string prediction, string? task)
+    private static QualityComparison Quality(Table? reference, Table current, string target, string prediction, ReportOptions options)
     {
-        task ??= IsClassification(current[target]) ? "classification" : "regression";
+        var task = options.Task ?? (IsClassification(current[target]) ? "classification" : "regression");
         if (task is not ("classification" or "regression"))
         {
             throw new ArgumentException($"task must be 'classification' or 'regression', got '{task}'.");
@@ -111,8 +117,8 @@ public static class ReportBuilder
         var usable = reference is not null && reference.Contains(target) && reference.Contains(prediction);
         if (task == "classification")
         {
-            var (currentReport, currentRows) = Classification(current, target, prediction);
-            var (referenceReport, referenceRows) = usable ? Classification(reference!, target, prediction) : (null, 0);
+            var (currentReport, currentRows) = Classification(current, target, prediction, options.Scores, options.Classes);
+            var (referenceReport, referenceRows) = usable ? Classification(reference!, target, prediction, null, null) : (null, 0);
             return new QualityComparison(task, Metrics(referenceReport?.ToMetrics()), Metrics(currentReport?.ToMetrics()))
             {
                 ReferenceRows = referenceRows,
@@ -160,11 +166,17 @@ public static class ReportBuilder
         return distinct.Count <= MaxClassesForInference;
     }
 
-    /// <summary>Rows where both the label and the prediction are present; none leaves the side without metrics.</summary>
-    private static (ClassificationReport? Report, long Rows) Classification(Table table, string target, string prediction)
+    /// <summary>
+    /// Rows where both the label and the prediction are present; none leaves the side without
+    /// metrics. With scores whose classes cover every label, ROC AUC and log loss too; scores
+    /// that do not fit (a label outside the classes, a row of another width) are left out.
+    /// </summary>
+    private static (ClassificationReport? Report, long Rows) Classification(
+        Table table, string target, string prediction, IReadOnlyList<double[]>? scores, IReadOnlyList<string>? classes)
     {
         var truth = new List<string>();
         var predicted = new List<string>();
+        var kept = new List<IReadOnlyList<double>>();
         Column t = table[target], p = table[prediction];
         for (var row = 0; row < table.RowCount; row++)
         {
@@ -172,10 +184,31 @@ public static class ReportBuilder
             {
                 truth.Add(a);
                 predicted.Add(b);
+                if (scores is not null && row < scores.Count)
+                {
+                    kept.Add(scores[row]);
+                }
             }
         }
 
-        return truth.Count == 0 ? (null, 0) : (ClassificationMetrics.Evaluate(truth, predicted), truth.Count);
+        if (truth.Count == 0)
+        {
+            return (null, 0);
+        }
+
+        if (scores is not null && classes is not null && kept.Count == truth.Count)
+        {
+            try
+            {
+                return (ClassificationMetrics.Evaluate(truth, predicted, kept, classes), truth.Count);
+            }
+            catch (Core.Errors.KeelException)
+            {
+                // The scores do not fit these labels: the metrics that need none still do.
+            }
+        }
+
+        return (ClassificationMetrics.Evaluate(truth, predicted), truth.Count);
     }
 
     private static (RegressionReport? Report, long Rows) Regression(Table table, string target, string prediction)

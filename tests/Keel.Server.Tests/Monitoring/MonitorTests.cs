@@ -53,6 +53,8 @@ public sealed class MonitorTests
         Assert.All(calm.DataDrift.Features, x => Assert.True(x.FromProfile));
         Assert.Equal("classification", calm.Quality!.Task);
         Assert.Equal(1.0, calm.Quality.Current!["accuracy"], 9); // the forest was trained on all of iris
+        Assert.Equal(1.0, calm.Quality.Current["roc_auc_ovr_macro"], 9); // from the probabilities output, classes 0, 1, 2
+        Assert.InRange(calm.Quality.Current["log_loss"], 0, 0.2);
         Assert.Equal(1.0, calm.PerformanceEstimate!.RealizedAccuracy!.Value, 9);
         Assert.InRange(calm.PerformanceEstimate.EstimatedAccuracy, 0.8, 1.0);
         Assert.All(calm.DataQuality!, q => Assert.Equal(0, q.OutOfRangeShare!.Value));
