@@ -20,6 +20,7 @@ public static partial class ClientCommands
         var dataset = new Option<string?>("--reference-dataset") { Description = "NAME[@VERSION] of the dataset whose profile is the reference." };
         var training = new Option<bool>("--training-data") { Description = "Use the dataset version the deployed model's run recorded as its (training) input." };
         var table = new Option<string?>("--table") { Description = "Which tabular file of a multi-file reference version (default: the first by path)." };
+        var referenceTarget = new Option<string?>("--reference-target") { Description = "The reference's label column: target drift of the feedback, and prediction drift when the reference has no prediction column." };
         var features = new Option<string?>("--features") { Description = "Comma-separated input columns to test (default: every reference column the requests carry)." };
         var prediction = new Option<string?>("--prediction") { Description = "The model output compared with feedback (default: the only output, or label)." };
         var probabilities = new Option<string?>("--probabilities") { Description = "The output with class probabilities, for estimated accuracy (default: probabilities)." };
@@ -34,7 +35,7 @@ public static partial class ClientCommands
         var categoricalThreshold = new Option<double?>("--categorical-threshold") { Description = "Threshold of the categorical method." };
         var driftShare = new Option<double?>("--drift-share") { Description = "Share of drifted features from which the dataset drifts (default 0.5)." };
         command.Arguments.Add(name);
-        foreach (var option in new Option[] { deployment, dataset, training, table, features, prediction, probabilities, task, window, windowRequests, maxRows, schedule, numericalMethod, categoricalMethod, numericalThreshold, categoricalThreshold, driftShare })
+        foreach (var option in new Option[] { deployment, dataset, training, table, referenceTarget, features, prediction, probabilities, task, window, windowRequests, maxRows, schedule, numericalMethod, categoricalMethod, numericalThreshold, categoricalThreshold, driftShare })
         {
             command.Options.Add(option);
         }
@@ -52,7 +53,7 @@ public static partial class ClientCommands
             var spec = new MonitorSpec
             {
                 Deployment = parse.GetValue(deployment)!,
-                Reference = new MonitorReference { Dataset = parse.GetValue(dataset), TrainingData = parse.GetValue(training), Table = parse.GetValue(table) },
+                Reference = new MonitorReference { Dataset = parse.GetValue(dataset), TrainingData = parse.GetValue(training), Table = parse.GetValue(table), Target = parse.GetValue(referenceTarget) },
                 Features = parse.GetValue(features)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                 Prediction = parse.GetValue(prediction),
                 Probabilities = parse.GetValue(probabilities),

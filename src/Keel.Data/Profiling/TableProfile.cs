@@ -80,7 +80,19 @@ public sealed record NumericProfile(
     [property: JsonPropertyName("quantile_grid")] IReadOnlyList<double> QuantileGrid,
     [property: JsonPropertyName("exact")] bool Exact,
     [property: JsonPropertyName("sample_size")] long SampleSize,
-    [property: JsonPropertyName("quantile_means")] IReadOnlyList<double>? QuantileMeans = null);
+    [property: JsonPropertyName("quantile_means")] IReadOnlyList<double>? QuantileMeans = null)
+{
+    /// <summary>Columns with at most this many distinct values (counted exactly) keep every value's count.</summary>
+    public const int MaxValueCounts = 20;
+
+    /// <summary>
+    /// Every distinct value with its count (value order) when the column has at most
+    /// <see cref="MaxValueCounts"/> of them: integer codes and labels, which drift then tests as
+    /// categories, as it does with the values themselves.
+    /// </summary>
+    [JsonPropertyName("value_counts")]
+    public IReadOnlyList<ValueCount>? ValueCounts { get; init; }
+}
 
 /// <summary>
 /// Bins: <see cref="Edges"/> has one more entry than <see cref="Counts"/>. For the histogram the

@@ -14,13 +14,21 @@ public sealed class DriftData
 {
     private readonly Dictionary<string, FeatureData> _features;
 
-    private DriftData(long rowCount, IEnumerable<FeatureData> features, bool isProfile)
+    private DriftData(long rowCount, IEnumerable<FeatureData> features, bool isProfile, IEnumerable<string>? names = null)
     {
         RowCount = rowCount;
-        _features = features.ToDictionary(f => f.Name, StringComparer.Ordinal);
+        var list = features.ToList();
+        var keys = names?.ToList() ?? [.. list.Select(f => f.Name)];
+        _features = new Dictionary<string, FeatureData>(StringComparer.Ordinal);
+        for (var i = 0; i < list.Count; i++)
+        {
+            _features[keys[i]] = list[i];
+        }
+
         Columns = [.. _features.Keys];
         IsProfile = isProfile;
     }
+
 
     public long RowCount { get; }
 
@@ -31,6 +39,12 @@ public sealed class DriftData
     public bool IsProfile { get; }
 
     internal FeatureData? this[string name] => _features.GetValueOrDefault(name);
+
+    /// <summary>The same data with column <paramref name="existing"/> also reachable as <paramref name="alias"/> (a reference's label column standing for the current target or prediction).</summary>
+    internal DriftData WithAlias(string existing, string alias) =>
+        this[existing] is { } feature && this[alias] is null
+            ? new DriftData(RowCount, _features.Values.Append(feature), IsProfile, _features.Keys.Append(alias))
+            : this;
 
     /// <summary>The smallest and largest present value of a numeric column; null for text or an empty column.</summary>
     internal (double Min, double Max)? Range(string name) => this[name] switch

@@ -82,6 +82,17 @@ public static class DriftEngine
                 (reference, current) = (r.AsCategories(), c.AsCategories());
             }
         }
+        else if (reference is NumericSketch { Profile.ValueCounts: { } counts } sketch && current is NumericSample few
+            && counts.Count <= options.CategoricalDistinctLimit)
+        {
+            var distinct = few.Distinct(options.CategoricalDistinctLimit);
+            distinct.UnionWith(counts.Select(v => double.Parse(v.Value, System.Globalization.CultureInfo.InvariantCulture)));
+            if (distinct.Count <= options.CategoricalDistinctLimit)
+            {
+                reference = new CategoricalSample(sketch.Name, counts.ToDictionary(v => v.Value, v => v.Count, StringComparer.Ordinal), sketch.Missing, exact: true);
+                current = few.AsCategories();
+            }
+        }
         else if (reference is CategoricalSample && current is NumericSample numbers)
         {
             current = numbers.AsCategories();

@@ -107,12 +107,13 @@ public sealed class MonitorService(IMonitoringStore store, IInferenceLogStore lo
 
         var target = window.RowsWithActual > 0 ? WindowTable.ActualColumn : null;
         var features = spec.Features
-            ?? [.. reference.Data.Columns.Where(c => window.InputColumns.Contains(c, StringComparer.Ordinal))];
+            ?? [.. reference.Data.Columns.Where(c => window.InputColumns.Contains(c, StringComparer.Ordinal) && c != spec.Reference.Target)];
         var options = new ReportOptions
         {
             Title = $"Monitor {name}: deployment {spec.Deployment}",
             Target = target,
-            Prediction = target is null ? null : prediction,
+            Prediction = prediction,
+            ReferenceTarget = spec.Reference.Target,
             Task = spec.Task,
             Drift = (spec.Drift ?? DriftOptions.Default) with { Features = features },
             Scores = window.Probabilities,

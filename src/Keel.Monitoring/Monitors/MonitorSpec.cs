@@ -144,6 +144,14 @@ public sealed record MonitorReference
     [JsonPropertyName("training_data")]
     public bool TrainingData { get; init; }
 
+    /// <summary>
+    /// The reference's column of true values (e.g. the training labels): feedback is tested
+    /// against it for target drift, and predictions too when the reference has no column named
+    /// like the prediction output.
+    /// </summary>
+    [JsonPropertyName("target")]
+    public string? Target { get; init; }
+
     /// <summary>Which tabular file of a multi-file version; null: the first by path.</summary>
     [JsonPropertyName("table")]
     public string? Table { get; init; }

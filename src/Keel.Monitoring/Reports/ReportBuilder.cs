@@ -18,6 +18,13 @@ public sealed record ReportOptions
     /// <summary>Regression or classification; null decides from the target: text, booleans, or whole numbers with at most 20 distinct values are classes.</summary>
     public string? Task { get; init; }
 
+    /// <summary>
+    /// A reference column of true values that the current <see cref="Target"/> is compared with
+    /// (target drift), and <see cref="Prediction"/> too when the reference has no column of that
+    /// name (the predictions' distribution against the labels the model learnt from).
+    /// </summary>
+    public string? ReferenceTarget { get; init; }
+
     /// <summary>Optional class scores (probabilities) for each current row, in <see cref="Classes"/> order: ROC AUC and log loss.</summary>
     public IReadOnlyList<double[]>? Scores { get; init; }
 
@@ -71,16 +78,32 @@ public static class ReportBuilder
             ?? [.. reference.Columns.Where(c => current.Contains(c) && !special.Contains(c))];
         var currentData = DriftData.FromTable(current);
         var drift = DriftEngine.Compare(reference, currentData, options.Drift with { Features = features });
-        var outputs = new[] { options.Target, options.Prediction }.OfType<string>().Where(c => reference[c] is not null).ToList();
+        var outputReference = reference;
+        if (options.ReferenceTarget is { } referenceTarget)
+        {
+            if (reference[referenceTarget] is null)
+            {
+                throw new ArgumentException($"reference target: '{referenceTarget}' is not a column of the reference (columns: {string.Join(", ", reference.Columns)}).");
+            }
+
+            foreach (var column in new[] { options.Target, options.Prediction }.OfType<string>())
+            {
+                outputReference = outputReference.WithAlias(referenceTarget, column);
+            }
+        }
+
+        var outputs = new[] { options.Target, options.Prediction }.OfType<string>().Where(c => outputReference[c] is not null && current.Contains(c)).ToList();
         var outputDrift = outputs.Count == 0
             ? null
-            : DriftEngine.Compare(reference, currentData, options.Drift with { Features = outputs, PerFeature = options.Drift.PerFeature });
+            : DriftEngine.Compare(outputReference, currentData, options.Drift with { Features = outputs });
+        FeatureDrift? Output(string? column) => column is null || outputDrift?[column] is not { } drift ? null
+            : reference[column] is null && options.ReferenceTarget is { } source ? drift with { Note = drift.Note ?? $"Compared with the reference's '{source}' column." } : drift;
         return new MonitoringReport(options.Title, time.GetUtcNow(), referenceName, currentName, drift)
         {
             Target = options.Target,
             Prediction = options.Prediction,
-            TargetDrift = options.Target is null ? null : outputDrift?[options.Target],
-            PredictionDrift = options.Prediction is null ? null : outputDrift?[options.Prediction],
+            TargetDrift = Output(options.Target),
+            PredictionDrift = Output(options.Prediction),
             Quality = options.Target is { } target && options.Prediction is { } prediction
                 ? Quality(referenceTable, current, target, prediction, options)
                 : null,

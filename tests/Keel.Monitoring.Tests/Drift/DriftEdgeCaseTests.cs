@@ -67,6 +67,22 @@ public sealed class DriftEdgeCaseTests
     }
 
     [Fact]
+    public void A_profile_keeps_the_counts_of_a_column_with_few_values_so_it_is_tested_as_categories_like_the_values()
+    {
+        var reference = new Table(new DoubleColumn("label", [.. Enumerable.Range(0, 3000).Select(i => (double)(i % 3))]));
+        var current = new Table(new DoubleColumn("label", [.. Enumerable.Range(0, 3000).Select(i => i % 5 == 0 ? 2.0 : i % 2)]));
+        var profiler = new Keel.Data.Profiling.TableProfiler();
+        profiler.Add(reference);
+        var profile = profiler.Build();
+        Assert.Equal(["0", "1", "2"], profile["label"]!.Numeric!.ValueCounts!.Select(v => v.Value));
+        var exact = DriftEngine.Compare(DriftData.FromTable(reference), DriftData.FromTable(current)).Features.Single();
+        var sketched = DriftEngine.Compare(DriftData.FromProfile(profile), DriftData.FromTable(current)).Features.Single();
+        Assert.Equal(("categorical", "categorical"), (exact.Kind, sketched.Kind));
+        Assert.Equal(exact.ChiSquareStatistic!.Value, sketched.ChiSquareStatistic!.Value, 9);
+        Assert.Equal(exact.JensenShannon!.Value, sketched.JensenShannon!.Value, 12);
+    }
+
+    [Fact]
     public void Methods_and_thresholds_can_be_set_per_kind_and_per_feature()
     {
         var reference = new Table(new DoubleColumn("x", [.. Enumerable.Range(0, 3000).Select(i => (double)i)]), new DoubleColumn("y", [.. Enumerable.Range(0, 3000).Select(i => (double)i)]));

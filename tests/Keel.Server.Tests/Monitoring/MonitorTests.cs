@@ -43,7 +43,7 @@ public sealed class MonitorTests
         Assert.Equal(["never-logged"], feedback.UnknownRequestIds);
         Assert.Equal(1, feedback.Replaced);
 
-        var spec = new MonitorSpec { Deployment = "watched", Reference = new MonitorReference { Dataset = "iris-train" }, ScheduleSeconds = 0 };
+        var spec = new MonitorSpec { Deployment = "watched", Reference = new MonitorReference { Dataset = "iris-train", Target = "species" }, ScheduleSeconds = 0 };
         await f.Client.CreateMonitorAsync("iris-watch", spec);
         var calm = await f.Client.RunMonitorAsync("iris-watch");
         Assert.Equal(150, calm.Window!.Rows);
@@ -51,6 +51,9 @@ public sealed class MonitorTests
         Assert.Equal(["sepal_length", "sepal_width", "petal_length", "petal_width"], calm.DataDrift.Features.Select(x => x.Name));
         Assert.False(calm.DataDrift.DatasetDrift);
         Assert.All(calm.DataDrift.Features, x => Assert.True(x.FromProfile));
+        Assert.Equal(("label", "categorical", false), (calm.PredictionDrift!.Name, calm.PredictionDrift.Kind, calm.PredictionDrift.Drifted)); // 3 labels: categories
+        Assert.Equal(0, calm.TargetDrift!.JensenShannon!.Value, 9); // the labels are the training labels
+        Assert.Contains("'species'", calm.PredictionDrift.Note, StringComparison.Ordinal);
         Assert.Equal("classification", calm.Quality!.Task);
         Assert.Equal(1.0, calm.Quality.Current!["accuracy"], 9); // the forest was trained on all of iris
         Assert.Equal(1.0, calm.Quality.Current["roc_auc_ovr_macro"], 9); // from the probabilities output, classes 0, 1, 2
@@ -72,6 +75,7 @@ public sealed class MonitorTests
         var petal = moved.DataDrift["petal_length"]!;
         Assert.True(petal.Drifted, $"petal_length {petal.Method} {petal.Statistic}");
         Assert.False(moved.DataDrift["sepal_width"]!.Drifted);
+        Assert.True(moved.PredictionDrift!.Drifted, $"prediction drift {moved.PredictionDrift.Method} {moved.PredictionDrift.Statistic}");
         Assert.True(moved.DataQuality!.Single(q => q.Name == "petal_length").OutOfRangeShare > 0.1);
         Assert.Equal(150, moved.Window.RowsWithActual); // the calm half still has its labels
 

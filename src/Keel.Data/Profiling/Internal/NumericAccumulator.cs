@@ -86,7 +86,10 @@ internal sealed class NumericAccumulator(string name, string type, ProfileOption
                 quantiles,
                 Scale(Distribution.EqualWidthSorted(sorted, _min, _max, options.HistogramBins)),
                 Scale(Distribution.DecileBins(sorted)),
-                grid, exact, sorted.Length, StepMeans(sorted, grid.Length - 1));
+                grid, exact, sorted.Length, StepMeans(sorted, grid.Length - 1))
+            {
+                ValueCounts = exact && distinct <= NumericProfile.MaxValueCounts ? ValueCounts(sorted) : null,
+            };
         }
 
         ArrayPool<double>.Shared.Return(_values);
@@ -164,6 +167,25 @@ internal sealed class NumericAccumulator(string name, string type, ProfileOption
         {
             _values[slot] = value;
         }
+    }
+
+    /// <summary>Each distinct value (as invariant round-trip text) with its count, in value order.</summary>
+    private static ValueCount[] ValueCounts(ReadOnlySpan<double> sorted)
+    {
+        var counts = new List<ValueCount>();
+        for (var start = 0; start < sorted.Length;)
+        {
+            var end = start + 1;
+            while (end < sorted.Length && sorted[end] == sorted[start])
+            {
+                end++;
+            }
+
+            counts.Add(new ValueCount(sorted[start].ToString("R", CultureInfo.InvariantCulture), end - start, (double)(end - start) / sorted.Length));
+            start = end;
+        }
+
+        return [.. counts];
     }
 
     private static long CountDistinct(ReadOnlySpan<double> sorted)
