@@ -18,6 +18,7 @@ public static partial class ClientCommands
         var name = new Argument<string>("NAME") { Description = "The monitor's name." };
         var deployment = new Option<string>("--deployment", "-d") { Description = "The deployment to watch.", Required = true };
         var dataset = new Option<string?>("--reference-dataset") { Description = "NAME[@VERSION] of the dataset whose profile is the reference." };
+        var artifact = new Option<string?>("--reference-artifact") { Description = "A tabular run artifact as the reference: runs:/RUN_ID/path/file.csv (or .parquet, .jsonl)." };
         var training = new Option<bool>("--training-data") { Description = "Use the dataset version the deployed model's run recorded as its (training) input." };
         var table = new Option<string?>("--table") { Description = "Which tabular file of a multi-file reference version (default: the first by path)." };
         var referenceTarget = new Option<string?>("--reference-target") { Description = "The reference's label column: target drift of the feedback, and prediction drift when the reference has no prediction column." };
@@ -35,7 +36,7 @@ public static partial class ClientCommands
         var categoricalThreshold = new Option<double?>("--categorical-threshold") { Description = "Threshold of the categorical method." };
         var driftShare = new Option<double?>("--drift-share") { Description = "Share of drifted features from which the dataset drifts (default 0.5)." };
         command.Arguments.Add(name);
-        foreach (var option in new Option[] { deployment, dataset, training, table, referenceTarget, features, prediction, probabilities, task, window, windowRequests, maxRows, schedule, numericalMethod, categoricalMethod, numericalThreshold, categoricalThreshold, driftShare })
+        foreach (var option in new Option[] { deployment, dataset, artifact, training, table, referenceTarget, features, prediction, probabilities, task, window, windowRequests, maxRows, schedule, numericalMethod, categoricalMethod, numericalThreshold, categoricalThreshold, driftShare })
         {
             command.Options.Add(option);
         }
@@ -53,7 +54,7 @@ public static partial class ClientCommands
             var spec = new MonitorSpec
             {
                 Deployment = parse.GetValue(deployment)!,
-                Reference = new MonitorReference { Dataset = parse.GetValue(dataset), TrainingData = parse.GetValue(training), Table = parse.GetValue(table), Target = parse.GetValue(referenceTarget) },
+                Reference = new MonitorReference { Dataset = parse.GetValue(dataset), Artifact = parse.GetValue(artifact), TrainingData = parse.GetValue(training), Table = parse.GetValue(table), Target = parse.GetValue(referenceTarget) },
                 Features = parse.GetValue(features)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                 Prediction = parse.GetValue(prediction),
                 Probabilities = parse.GetValue(probabilities),
@@ -272,7 +273,7 @@ public static partial class ClientCommands
     }
 
     private static string Reference(MonitorSpec spec) =>
-        spec.Reference.Dataset is { } dataset ? dataset + (spec.Reference.Table is { } t ? ":" + t : "") : "training data";
+        spec.Reference.Dataset is { } dataset ? dataset + (spec.Reference.Table is { } t ? ":" + t : "") : spec.Reference.Artifact ?? "training data";
 
     private static string Describe(MonitorSpec spec) =>
         (spec.WindowRequests is { } requests ? $"latest {requests:N0} requests" : $"{spec.EffectiveWindowSeconds}s windows")

@@ -86,10 +86,15 @@ public sealed record MonitorSpec
             throw KeelException.Invalid("Missing value for required parameter 'deployment'.");
         }
 
-        var references = (Reference.Dataset is null ? 0 : 1) + (Reference.TrainingData ? 1 : 0);
+        var references = (Reference.Dataset is null ? 0 : 1) + (Reference.TrainingData ? 1 : 0) + (Reference.Artifact is null ? 0 : 1);
         if (references != 1)
         {
-            throw KeelException.Invalid("'reference' must name exactly one of 'dataset' (NAME or NAME@VERSION) or 'training_data': true.");
+            throw KeelException.Invalid("'reference' must name exactly one of 'dataset' (NAME or NAME@VERSION), 'artifact' (runs:/RUN_ID/path/file.csv) or 'training_data': true.");
+        }
+
+        if (Reference.Artifact is { } artifact && !artifact.StartsWith("runs:/", StringComparison.Ordinal))
+        {
+            throw KeelException.Invalid($"'reference.artifact' must be runs:/RUN_ID/path/to/file (.csv, .parquet or .jsonl), got '{artifact}'.");
         }
 
         if (WindowSeconds is not null && WindowRequests is not null)
@@ -133,12 +138,16 @@ public sealed record MonitorSpec
     }
 }
 
-/// <summary>The reference a monitor compares with: a dataset version's profile, or the training data of the deployed model's run.</summary>
+/// <summary>The reference a monitor compares with: a dataset version's profile, a tabular run artifact, or the training data of the deployed model's run.</summary>
 public sealed record MonitorReference
 {
     /// <summary>NAME@VERSION (a number or id) or NAME for its latest version.</summary>
     [JsonPropertyName("dataset")]
     public string? Dataset { get; init; }
+
+    /// <summary>A tabular file logged as a run artifact, <c>runs:/RUN_ID/path/file.csv</c> (or .parquet, .jsonl): profiled when first used.</summary>
+    [JsonPropertyName("artifact")]
+    public string? Artifact { get; init; }
 
     /// <summary>The dataset version the run that logged the deployment's primary model recorded as an input (context <c>training</c> first).</summary>
     [JsonPropertyName("training_data")]

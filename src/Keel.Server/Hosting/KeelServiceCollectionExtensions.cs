@@ -64,7 +64,7 @@ public static class KeelServiceCollectionExtensions
         services.AddSingleton(sp => TrackingStoreFactory.OpenMonitoring(sp.GetRequiredService<ITrackingStore>()));
         services.AddSingleton<Keel.Monitoring.Monitors.IMonitorReferenceSource>(sp => new Keel.Server.Monitoring.ServerMonitorReferences(
             sp.GetRequiredService<Keel.Data.Versioning.DatasetService>(), sp.GetRequiredService<IDeploymentStore>(),
-            sp.GetRequiredService<RegistryService>(), sp.GetRequiredService<TrackingService>()));
+            sp.GetRequiredService<RegistryService>(), sp.GetRequiredService<TrackingService>(), sp.GetRequiredService<IArtifactStore>()));
         services.AddSingleton(sp => new Keel.Monitoring.Monitors.MonitorService(
             sp.GetRequiredService<Keel.Core.Monitoring.IMonitoringStore>(), sp.GetRequiredService<IInferenceLogStore>(),
             sp.GetRequiredService<Keel.Monitoring.Monitors.IMonitorReferenceSource>(), sp.GetRequiredService<TimeProvider>()));

@@ -1,10 +1,15 @@
+using System.Collections.Concurrent;
+using Keel.Core.Artifacts;
 using Keel.Core.Deployments;
 using Keel.Core.Errors;
 using Keel.Core.Registry;
 using Keel.Core.Tracking;
+using Keel.Data.Profiling;
 using Keel.Data.Versioning;
 using Keel.Monitoring.Drift;
 using Keel.Monitoring.Monitors;
+using Keel.Server.Endpoints;
+using Keel.Tabular.Chunks;
 
 namespace Keel.Server.Monitoring;
 
@@ -14,10 +19,27 @@ namespace Keel.Server.Monitoring;
 /// deployment's primary model (context <c>training</c> first, else the run's first Keel input).
 /// </summary>
 internal sealed class ServerMonitorReferences(
-    DatasetService datasets, IDeploymentStore deployments, RegistryService registry, TrackingService tracking) : IMonitorReferenceSource
+    DatasetService datasets, IDeploymentStore deployments, RegistryService registry, TrackingService tracking, IArtifactStore artifacts) : IMonitorReferenceSource
 {
+    /// <summary>Profiles of run artifacts, by URI: a logged artifact does not change, so it is read and profiled once per process.</summary>
+    private readonly ConcurrentDictionary<string, Lazy<Task<TableProfile>>> _artifactProfiles = new(StringComparer.Ordinal);
+
     public async Task<MonitorReferenceData> LoadAsync(MonitorSpec spec, CancellationToken ct)
     {
+        if (spec.Reference.Artifact is { } artifact)
+        {
+            var lazy = _artifactProfiles.GetOrAdd(artifact, uri => new Lazy<Task<TableProfile>>(() => ProfileArtifactAsync(uri, CancellationToken.None)));
+            try
+            {
+                return new MonitorReferenceData(artifact, DriftData.FromProfile(await lazy.Value.WaitAsync(ct)));
+            }
+            catch (Exception) when (!ct.IsCancellationRequested)
+            {
+                _artifactProfiles.TryRemove(artifact, out _); // a failure is not cached: the file may be logged later
+                throw;
+            }
+        }
+
         string name;
         string? version;
         if (spec.Reference.Dataset is { } dataset)
@@ -43,6 +65,38 @@ internal sealed class ServerMonitorReferences(
         }
 
         return new MonitorReferenceData($"{name}@{version ?? "latest"}:{table}", DriftData.FromProfile(profile));
+    }
+
+    private async Task<TableProfile> ProfileArtifactAsync(string uri, CancellationToken ct)
+    {
+        var reference = RunReference.Parse(uri);
+        BatchFileFormats.Of(reference.Path); // an unsupported extension fails here, before any download
+        var info = (await tracking.GetRunAsync(reference.RunId, ct)).Info;
+        var (store, root) = ArtifactsEndpoints.Locate(artifacts, info.ArtifactUri);
+        if (store is null)
+        {
+            throw KeelException.Invalid($"The artifacts of run {reference.RunId} are at '{info.ArtifactUri}', which this server cannot read.");
+        }
+
+        var path = root.Length == 0 ? reference.Path : root + "/" + reference.Path;
+
+        // A local copy: the profiler reads a file twice when a column's type widens on the way.
+        var copy = Path.Combine(Path.GetTempPath(), "keel-reference-" + Guid.NewGuid().ToString("N") + Path.GetExtension(reference.Path));
+        try
+        {
+            await using (var source = await store.OpenReadAsync(path, ct)
+                ?? throw KeelException.NotFound($"Run {reference.RunId} has no artifact '{reference.Path}'."))
+            {
+                await using var target = File.Create(copy);
+                await source.CopyToAsync(target, ct);
+            }
+
+            return await TableProfiler.ProfileAsync(token => TableChunkReader.OpenAsync(copy, cancellationToken: token), ProfileOptions.Default, ct);
+        }
+        finally
+        {
+            File.Delete(copy);
+        }
     }
 
     private async Task<(string Name, string Version)> TrainingDataAsync(string deploymentName, CancellationToken ct)

@@ -122,6 +122,32 @@ public sealed class MonitorTests
     }
 
     [Fact]
+    public async Task A_tabular_run_artifact_can_be_the_reference()
+    {
+        await using var f = await DeploymentFixture.StartAsync(irisVersions: 1);
+        await f.Client.CreateDeploymentAsync("artifacted", DeploymentFixture.Spec(new RouteSpec("primary", "models:/iris/1", 100)));
+        string runId;
+        await using (var run = await f.Client.StartRunAsync("reference-files"))
+        {
+            runId = run.RunId;
+            await f.Client.LogArtifactAsync(runId, RepositoryFiles.SharedFixture("iris.csv"), "data");
+        }
+
+        Assert.Equal(200, (await f.InvokeAsync("artifacted")).Status);
+        Assert.True(await DeploymentFixture.EventuallyAsync(async () => (await f.Client.SearchInferenceLogAsync("artifacted")).Count == 1));
+        var spec = new MonitorSpec { Deployment = "artifacted", Reference = new MonitorReference { Artifact = $"runs:/{runId}/data/iris.csv", Target = "species" }, ScheduleSeconds = 0 };
+        await f.Client.CreateMonitorAsync("from-artifact", spec);
+        var report = await f.Client.RunMonitorAsync("from-artifact");
+        Assert.Equal($"runs:/{runId}/data/iris.csv", report.Reference);
+        Assert.Equal(4, report.DataDrift.FeatureCount);
+        Assert.Equal(150, report.DataDrift.ReferenceRows);
+
+        var missing = await Assert.ThrowsAsync<KeelApiException>(() => f.Client.CreateMonitorAsync("no-file",
+            spec with { Reference = new MonitorReference { Artifact = $"runs:/{runId}/data/absent.csv" } }));
+        Assert.Equal(HttpStatusCode.NotFound, missing.HttpStatus);
+    }
+
+    [Fact]
     public async Task A_window_with_no_traffic_gives_an_empty_report_not_an_error()
     {
         await using var f = await DeploymentFixture.StartAsync(irisVersions: 1);
