@@ -148,6 +148,30 @@ public sealed class MonitorTests
     }
 
     [Fact]
+    public async Task Training_data_is_the_dataset_version_the_model_s_run_recorded_as_its_input()
+    {
+        await using var f = await DeploymentFixture.StartAsync(irisVersions: 0);
+        var added = await f.Client.AddDatasetVersionAsync("iris-training", RepositoryFiles.SharedFixture("iris.csv"));
+        await using (var run = await f.Client.StartRunAsync("trained"))
+        {
+            await f.Client.LogDatasetInputAsync(run.RunId, "iris-training", context: "training");
+            await run.LogOnnxModelAsync(RepositoryFiles.SharedFixture("iris_forest.onnx"), "model", new Keel.Client.Models.LogModelOptions { RegisteredModelName = "iris-trained" });
+        }
+
+        await f.Client.CreateDeploymentAsync("trained", DeploymentFixture.Spec(new RouteSpec("primary", "models:/iris-trained/1", 100)));
+        var monitor = await f.Client.CreateMonitorAsync("from-training", new MonitorSpec { Deployment = "trained", Reference = new MonitorReference { TrainingData = true }, ScheduleSeconds = 0 });
+        var report = await f.Client.RunMonitorAsync(monitor.Name);
+        Assert.StartsWith($"iris-training@{added.Version.Id}", report.Reference, StringComparison.Ordinal);
+
+        // A model whose run recorded no dataset: the error says what to do instead.
+        await f.RegisterAsync("iris-untracked", "iris_forest.onnx", 1);
+        await f.Client.CreateDeploymentAsync("untracked", DeploymentFixture.Spec(new RouteSpec("primary", "models:/iris-untracked/1", 100)));
+        var error = await Assert.ThrowsAsync<KeelApiException>(() => f.Client.CreateMonitorAsync("no-training",
+            new MonitorSpec { Deployment = "untracked", Reference = new MonitorReference { TrainingData = true } }));
+        Assert.Contains("recorded no Keel dataset", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_window_with_no_traffic_gives_an_empty_report_not_an_error()
     {
         await using var f = await DeploymentFixture.StartAsync(irisVersions: 1);
