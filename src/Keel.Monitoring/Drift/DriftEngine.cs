@@ -215,6 +215,19 @@ public static class DriftEngine
 
     private static FeatureDrift Categorical(string name, (string Method, double Threshold) chosen, CategoricalSample reference, CategoricalSample current)
     {
+        // A profile that kept only its top values binned the rest as (other): so are the current values it does not list.
+        if (!reference.Exact && reference.Counts.ContainsKey(CategoricalSample.Other))
+        {
+            var merged = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (var (value, count) in current.Counts)
+            {
+                var key = reference.Counts.ContainsKey(value) ? value : CategoricalSample.Other;
+                merged[key] = merged.GetValueOrDefault(key) + count;
+            }
+
+            current = new CategoricalSample(current.Name, merged, current.Missing, exact: true);
+        }
+
         // Reference categories by count, then the new ones by count: one bin each.
         var categories = reference.Counts.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key)
             .Concat(current.Counts.Where(p => !reference.Counts.ContainsKey(p.Key)).OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key))

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Keel.Core.Errors;
 using Keel.Core.Monitoring;
 using Keel.Monitoring.Alerts;
 using Keel.Server.Http;
@@ -112,23 +111,8 @@ internal static class AlertsEndpoints
         });
     }
 
-    private static AlertRuleSpec Spec(MlflowRequest r)
-    {
-        var body = r.Args.Body;
-        if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty("spec", out var spec) || spec.ValueKind != JsonValueKind.Object)
-        {
-            throw KeelException.Invalid("'spec' must be a JSON object: {\"monitor\" or \"deployment\", \"metric\", \"comparison\", \"threshold\", ...}.");
-        }
-
-        try
-        {
-            return AlertRuleSpec.FromJson(spec.GetRawText());
-        }
-        catch (JsonException e)
-        {
-            throw KeelException.Invalid($"'spec' does not fit the alert rule spec{(e.Path is { } path ? $" at {path}" : "")}: {e.Message}");
-        }
-    }
+    private static AlertRuleSpec Spec(MlflowRequest r) =>
+        EndpointHelpers.BodyObject(r, "spec", AlertRuleSpec.FromJson, "{\"monitor\" or \"deployment\", \"metric\", \"comparison\", \"threshold\", ...}");
 
     private static IResult Rule(AlertRuleView rule) => JsonResult.Object(w =>
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Keel.Core.Errors;
 using Keel.Core.Tracking;
 using Keel.Server.Http;
@@ -7,6 +8,29 @@ namespace Keel.Server.Endpoints;
 
 internal static class EndpointHelpers
 {
+    /// <summary>
+    /// The object in the request body's <paramref name="field"/>, parsed by <paramref name="parse"/>
+    /// (a spec's own JSON); missing, not an object, or not fitting is INVALID_PARAMETER_VALUE
+    /// naming the field, the JSON path and <paramref name="shape"/>.
+    /// </summary>
+    public static T BodyObject<T>(MlflowRequest r, string field, Func<string, T> parse, string shape)
+    {
+        var body = r.Args.Body;
+        if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty(field, out var value) || value.ValueKind != JsonValueKind.Object)
+        {
+            throw KeelException.Invalid($"'{field}' must be a JSON object: {shape}.");
+        }
+
+        try
+        {
+            return parse(value.GetRawText());
+        }
+        catch (JsonException e)
+        {
+            throw KeelException.Invalid($"'{field}' does not fit{(e.Path is { } path ? $" at {path}" : "")}: {e.Message}");
+        }
+    }
+
     /// <summary>Experiment ids are strings on the wire and integers in the store (reference §1.6).</summary>
     public static long ParseExperimentId(string? value, string field = "experiment_id")
     {

@@ -186,23 +186,8 @@ internal static class MonitoringEndpoints
     }
 
     /// <summary>The monitor spec is the request body's `spec` object (MonitorSpec's JSON).</summary>
-    private static MonitorSpec Spec(MlflowRequest r)
-    {
-        var body = r.Args.Body;
-        if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty("spec", out var spec) || spec.ValueKind != JsonValueKind.Object)
-        {
-            throw KeelException.Invalid("'spec' must be a JSON object: {\"deployment\": ..., \"reference\": {\"dataset\": \"NAME@VERSION\"}, ...}.");
-        }
-
-        try
-        {
-            return MonitorSpec.FromJson(spec.GetRawText());
-        }
-        catch (JsonException e)
-        {
-            throw KeelException.Invalid($"'spec' does not fit the monitor spec{(e.Path is { } path ? $" at {path}" : "")}: {e.Message}");
-        }
-    }
+    private static MonitorSpec Spec(MlflowRequest r) =>
+        EndpointHelpers.BodyObject(r, "spec", MonitorSpec.FromJson, "{\"deployment\": ..., \"reference\": {\"dataset\": \"NAME@VERSION\"}, ...}");
 
     private static IResult Monitor(MonitorView monitor) => JsonResult.Object(w =>
     {

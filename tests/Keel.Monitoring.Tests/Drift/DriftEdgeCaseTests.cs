@@ -83,6 +83,21 @@ public sealed class DriftEdgeCaseTests
     }
 
     [Fact]
+    public void Against_a_profile_that_kept_only_top_values_unlisted_current_values_join_its_other_bin()
+    {
+        string[] Repeat(params (string Value, int Count)[] parts) => [.. parts.SelectMany(p => Enumerable.Repeat(p.Value, p.Count))];
+        var reference = new Table(new StringColumn("c", Repeat(("a", 500), ("b", 300), ("c", 100), ("d", 100))));
+        var current = new Table(new StringColumn("c", Repeat(("a", 500), ("b", 300), ("e", 200))));
+        var profiler = new Keel.Data.Profiling.TableProfiler(new Keel.Data.Profiling.ProfileOptions { MaxCategories = 2, TopValues = 2 });
+        profiler.Add(reference);
+        var feature = DriftEngine.Compare(DriftData.FromProfile(profiler.Build()), DriftData.FromTable(current)).Features.Single();
+        Assert.Equal(["a", "b", "(other)"], feature.Histogram!.Categories);
+        Assert.Equal([500L, 300, 200], feature.Histogram.Current);
+        Assert.Equal(0, feature.Psi!.Value, 12); // e stands where c and d stood: the same shares
+        Assert.Empty(feature.NewCategories!); // unknowable against a partial list
+    }
+
+    [Fact]
     public void Methods_and_thresholds_can_be_set_per_kind_and_per_feature()
     {
         var reference = new Table(new DoubleColumn("x", [.. Enumerable.Range(0, 3000).Select(i => (double)i)]), new DoubleColumn("y", [.. Enumerable.Range(0, 3000).Select(i => (double)i)]));
