@@ -72,6 +72,47 @@ public static class DriftEngine
             return Untested(name, kind, method, reference, null, "The column is not in the current data.");
         }
 
+        // Text where the reference has numbers: the values that read as numbers are compared, the
+        // rest counted as type errors (a data-quality finding, not a reason to drop the feature).
+        long? typeErrors = null;
+        if (reference is NumericSample or NumericSketch && current is CategoricalSample text && ParseNumbers(text) is { } parsed)
+        {
+            (current, typeErrors) = parsed;
+        }
+
+        var result = CompareSides(name, reference, current, referenceData.RowCount, options);
+        return typeErrors is null ? result : result with { TypeErrors = typeErrors, Note = result.Note ?? $"{typeErrors:N0} current values are not numbers; they are left out." };
+    }
+
+    /// <summary>A text column's values that parse as numbers, and how many do not; null when none does.</summary>
+    private static (NumericSample Sample, long Errors)? ParseNumbers(CategoricalSample text)
+    {
+        var values = new List<double>();
+        long errors = 0;
+        foreach (var (value, count) in text.Counts)
+        {
+            if (double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var number) && !double.IsNaN(number))
+            {
+                values.AddRange(Enumerable.Repeat(number, (int)count));
+            }
+            else
+            {
+                errors += count;
+            }
+        }
+
+        if (values.Count == 0)
+        {
+            return null;
+        }
+
+        var sorted = values.ToArray();
+        Array.Sort(sorted);
+        return (new NumericSample(text.Name, sorted, text.Missing + errors), errors);
+    }
+
+    private static FeatureDrift CompareSides(string name, FeatureData reference, FeatureData current, long referenceRows, DriftOptions options)
+    {
         // Numbers with few distinct values are categories (Evidently's rule); so is a side given as text.
         if (reference is NumericSample r && current is NumericSample c)
         {
@@ -103,7 +144,7 @@ public static class DriftEngine
         }
 
         var numerical = reference is not CategoricalSample;
-        var chosen = ChooseMethod(name, numerical, referenceData.RowCount, options);
+        var chosen = ChooseMethod(name, numerical, referenceRows, options);
         if (reference is NumericSketch && current is CategoricalSample)
         {
             return Untested(name, "numerical", chosen, reference, current, "The reference profile is numeric but the current values are text.");

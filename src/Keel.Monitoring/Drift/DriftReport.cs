@@ -92,6 +92,10 @@ public sealed record FeatureDrift(
     [JsonPropertyName("histogram")]
     public DriftHistogram? Histogram { get; init; }
 
+    /// <summary>Current values that are not numbers in a column the reference has as numbers (left out of the statistics, counted with the missing ones).</summary>
+    [JsonPropertyName("type_errors")]
+    public long? TypeErrors { get; init; }
+
     [JsonPropertyName("note")]
     public string? Note { get; init; }
 }

@@ -8,7 +8,8 @@ namespace Keel.Monitoring.Monitors;
 /// A window's report as time-series points: window-level metrics under feature "" (rows,
 /// dataset_drift, drift_share, drifted_features, quality metrics, estimated_accuracy…) and per
 /// feature (statistic, drifted, psi, jensen_shannon, ks_statistic, ks_p_value, wasserstein_normed,
-/// chi_square_p_value, missing_share, out_of_range_share, new_categories). Alert rules and the
+/// chi_square_p_value, missing_share, out_of_range_share, new_categories, type_mismatch, type_errors).
+/// Alert rules and the
 /// Prometheus gauges read these names.
 /// </summary>
 public static class MonitorMetrics
@@ -72,6 +73,7 @@ public static class MonitorMetrics
             Add(q.Name, "out_of_range_share", q.OutOfRangeShare);
             Add(q.Name, "new_categories", q.NewCategories);
             Add(q.Name, "type_mismatch", q.TypeMismatch ? 1 : 0);
+            Add(q.Name, "type_errors", q.TypeErrors);
         }
 
         return points;

@@ -79,7 +79,8 @@ public sealed record QualityComparison(
 /// <summary>
 /// One feature's data quality in the current data: missing shares on both sides, the share of
 /// present numbers outside the reference's [min, max], how many categories the reference never
-/// had, and whether the type changed (numbers in one side, text in the other).
+/// had, whether the type changed (numbers in one side, text in the other) and how many current
+/// values are not numbers where the reference has numbers.
 /// </summary>
 public sealed record FeatureQuality(
     [property: JsonPropertyName("name")] string Name,
@@ -87,7 +88,12 @@ public sealed record FeatureQuality(
     [property: JsonPropertyName("current_missing_share")] double? CurrentMissingShare,
     [property: JsonPropertyName("out_of_range_share")] double? OutOfRangeShare,
     [property: JsonPropertyName("new_categories")] int NewCategories,
-    [property: JsonPropertyName("type_mismatch")] bool TypeMismatch);
+    [property: JsonPropertyName("type_mismatch")] bool TypeMismatch)
+{
+    /// <summary>Current values that are not numbers in a numeric column (see <see cref="Drift.FeatureDrift.TypeErrors"/>).</summary>
+    [JsonPropertyName("type_errors")]
+    public long TypeErrors { get; init; }
+}
 
 /// <summary>
 /// Confidence-based performance estimation (NannyML's CBPE) for a classifier: the expected

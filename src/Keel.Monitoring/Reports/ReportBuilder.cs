@@ -124,7 +124,10 @@ public static class ReportBuilder
                 Share(f.CurrentMissing, f.CurrentCount),
                 range is { } r ? current.ShareOutside(f.Name, r.Min, r.Max) : null,
                 f.NewCategories?.Count ?? 0,
-                referenceKind is { } a && currentKind is { } b && a != b);
+                referenceKind is { } a && currentKind is { } b && a != b)
+            {
+                TypeErrors = f.TypeErrors ?? 0,
+            };
         })];
 
     private static double? Share(long part, long rest) => part + rest == 0 ? null : (double)part / (part + rest);

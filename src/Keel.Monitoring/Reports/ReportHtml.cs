@@ -74,12 +74,13 @@ public static class ReportHtml
         if (report.DataQuality is { Count: > 0 } checks)
         {
             html.Append("<h2>Data quality</h2>\n<table><thead><tr><th>Feature</th><th>Missing (reference)</th><th>Missing (current)</th>")
-                .Append("<th>Outside the reference range</th><th>New categories</th><th>Type changed</th></tr></thead><tbody>\n");
+                .Append("<th>Outside the reference range</th><th>New categories</th><th>Not numbers</th><th>Type changed</th></tr></thead><tbody>\n");
             foreach (var q in checks)
             {
                 html.Append("<tr><td>").Append(E(q.Name)).Append("</td><td class=\"n\">").Append(Percent(q.ReferenceMissingShare))
                     .Append("</td><td class=\"n\">").Append(Percent(q.CurrentMissingShare)).Append("</td><td class=\"n\">").Append(Percent(q.OutOfRangeShare))
-                    .Append("</td><td class=\"n\">").Append(q.NewCategories.ToString(CultureInfo.InvariantCulture)).Append("</td><td>")
+                    .Append("</td><td class=\"n\">").Append(q.NewCategories.ToString(CultureInfo.InvariantCulture))
+                    .Append("</td><td class=\"n\">").Append(q.TypeErrors.ToString("N0", CultureInfo.InvariantCulture)).Append("</td><td>")
                     .Append(q.TypeMismatch ? "<span class=\"badge yes\">yes</span>" : "no").Append("</td></tr>\n");
             }
 

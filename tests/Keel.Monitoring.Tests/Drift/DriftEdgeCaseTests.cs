@@ -98,6 +98,23 @@ public sealed class DriftEdgeCaseTests
     }
 
     [Fact]
+    public void Text_in_a_numeric_column_is_compared_by_its_numbers_and_the_rest_counted_as_type_errors()
+    {
+        var reference = new Table(new DoubleColumn("x", [.. Enumerable.Range(0, 2000).Select(i => i / 100.0)]));
+        string?[] values = [.. Enumerable.Range(0, 2000).Select(i => i % 100 == 0 ? "n/a" : (i / 100.0).ToString(System.Globalization.CultureInfo.InvariantCulture))];
+        var current = new Table(new StringColumn("x", values));
+        var report = Monitoring.Reports.ReportBuilder.Build(reference, current, "a", "b", new Monitoring.Reports.ReportOptions(), TimeProvider.System);
+        var feature = report.DataDrift.Features.Single();
+        Assert.Equal("numerical", feature.Kind);
+        Assert.Equal(20, feature.TypeErrors);
+        Assert.Equal(1980, feature.CurrentCount);
+        Assert.False(feature.Drifted);
+        Assert.Contains("20 current values are not numbers", feature.Note, StringComparison.Ordinal);
+        var quality = report.DataQuality!.Single();
+        Assert.Equal((20L, true), (quality.TypeErrors, quality.TypeMismatch));
+    }
+
+    [Fact]
     public void Methods_and_thresholds_can_be_set_per_kind_and_per_feature()
     {
         var reference = new Table(new DoubleColumn("x", [.. Enumerable.Range(0, 3000).Select(i => (double)i)]), new DoubleColumn("y", [.. Enumerable.Range(0, 3000).Select(i => (double)i)]));
