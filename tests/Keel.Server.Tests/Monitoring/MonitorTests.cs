@@ -172,6 +172,42 @@ public sealed class MonitorTests
     }
 
     [Fact]
+    public async Task A_regression_deployment_gets_rmse_and_r2_from_numeric_feedback()
+    {
+        await using var f = await DeploymentFixture.StartAsync(irisVersions: 0);
+        await f.RegisterAsync("diabetes", "diabetes_linear.onnx", 1);
+        await f.Client.AddDatasetVersionAsync("diabetes-train", RepositoryFiles.SharedFixture("diabetes.csv"));
+        await f.Client.CreateDeploymentAsync("sugar", DeploymentFixture.Spec(new RouteSpec("primary", "models:/diabetes/1", 100)));
+        var table = await TableReader.ReadAsync(RepositoryFiles.SharedFixture("diabetes.csv"));
+        var features = table.ColumnNames.Where(c => c != "target").ToArray();
+        var labels = new List<FeedbackItem>();
+        for (var start = 0; start < 200; start += 10)
+        {
+            var rows = Enumerable.Range(start, 10).Select(r => features.ToDictionary(c => c, c => table[c].GetDouble(r))).ToArray();
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/deployments/sugar/invocations")
+            {
+                Content = new StringContent(JsonSerializer.Serialize(new { dataframe_records = rows }), Encoding.UTF8, "application/json"),
+            };
+            request.Headers.Add("X-Request-Id", $"sugar-{start}");
+            using var response = await f.Http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            labels.Add(new FeedbackItem($"sugar-{start}", JsonSerializer.Serialize(Enumerable.Range(start, 10).Select(r => table["target"].GetDouble(r)))));
+        }
+
+        await WaitForLogAsync(f, "sugar", 20);
+        Assert.Equal(20, (await f.Client.LogFeedbackAsync(labels)).Accepted);
+        await f.Client.CreateMonitorAsync("sugar-watch", new MonitorSpec { Deployment = "sugar", Reference = new MonitorReference { Dataset = "diabetes-train", Target = "target" }, ScheduleSeconds = 0 });
+        var report = await f.Client.RunMonitorAsync("sugar-watch");
+        Assert.Equal(200, report.Window!.RowsWithActual);
+        Assert.Equal("regression", report.Quality!.Task);
+        Assert.InRange(report.Quality.Current!["rmse"], 40, 70); // a linear model on diabetes: RMSE about 53
+        Assert.InRange(report.Quality.Current["r2"], 0.3, 0.7);
+        Assert.Equal(10, report.DataDrift.FeatureCount);
+        Assert.NotNull(report.PredictionDrift); // against the reference's target column
+        Assert.Null(report.PerformanceEstimate); // no probabilities
+    }
+
+    [Fact]
     public async Task A_window_with_no_traffic_gives_an_empty_report_not_an_error()
     {
         await using var f = await DeploymentFixture.StartAsync(irisVersions: 1);
