@@ -51,7 +51,25 @@ public static class ReportHtml
             }
         }
 
+        if (report.PerformanceEstimate is { } estimate)
+        {
+            html.Append("<div class=\"card\">Estimated accuracy (CBPE)<b>").Append(Number(estimate.EstimatedAccuracy)).Append("</b><span class=\"muted\">")
+                .Append(estimate.RealizedAccuracy is { } realized
+                    ? Invariant($"realised {Number(realized)} on {estimate.RowsWithActual:N0} labelled rows (estimated there {Number(estimate.EstimatedAccuracyOnLabelled)})")
+                    : "no labels yet")
+                .Append("</span></div>");
+        }
+
         html.Append("</div>\n");
+        if (report.Window is { } window)
+        {
+            html.Append(Invariant($"<p class=\"muted\">Window of monitor <b>{E(window.Monitor)}</b> on deployment <b>{E(window.Deployment)}</b>: {window.Rows:N0} rows from {window.RequestsRead:N0} of {window.RequestsInWindow:N0} requests"))
+                .Append(window.SampledEvery > 1 ? Invariant($" (every {window.SampledEvery}th)") : "")
+                .Append(Invariant($", {window.RowsWithActual:N0} with feedback."))
+                .Append(window.UnreadableRequests > 0 ? Invariant($" {window.UnreadableRequests:N0} logged requests could not be read.") : "")
+                .Append("</p>\n");
+        }
+
         if (report.Quality is { } quality)
         {
             AppendQuality(html, quality);

@@ -90,6 +90,8 @@ public sealed class MonitorTests
 
         var html = await f.Http.GetStringAsync("/api/2.0/keel/monitors/report?name=iris-watch&format=html");
         Assert.Contains("petal_length", html, StringComparison.Ordinal);
+        Assert.Contains("Estimated accuracy (CBPE)", html, StringComparison.Ordinal);
+        Assert.Contains("Window of monitor <b>iris-watch</b>", html, StringComparison.Ordinal);
         var metrics = await f.Http.GetStringAsync("/metrics");
         Assert.Contains("keel_monitor_feature_drifted{monitor=\"iris-watch\",deployment=\"watched\",feature=\"petal_length\"} 1", metrics, StringComparison.Ordinal);
         Assert.Contains("keel_monitor_quality{monitor=\"iris-watch\",deployment=\"watched\",metric=\"estimated_accuracy\"}", metrics, StringComparison.Ordinal);
