@@ -413,6 +413,9 @@ public sealed class CliTests(SharedKeelServer fixture) : IClassFixture<SharedKee
             Assert.Equal(name, json.RootElement[0].GetProperty("name").GetString());
         }
 
+        var fromProfile = await RunKeelAsync("monitor", "report", "-r", dataset, "-c", RepositoryFiles.SharedFixture("iris.csv"), "-o", folder.Combine("profile.json"));
+        Assert.True(fromProfile.ExitCode == 0, fromProfile.Stderr);
+        Assert.Contains("Dataset drift: not detected — 0 of 5 features drifted", fromProfile.Stdout, StringComparison.Ordinal);
         var report = await RunKeelAsync("monitor", "report", "--monitor", name, "-o", folder.Combine("window.html"));
         Assert.True(report.ExitCode == 0, report.Stderr);
         Assert.Contains("Model quality (classification)", await File.ReadAllTextAsync(folder.Combine("window.html")), StringComparison.Ordinal);
