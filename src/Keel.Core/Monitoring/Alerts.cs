@@ -42,8 +42,12 @@ public interface IAlertStore
     /// <summary>Deletes the rule (its events and deliveries stay, as history); false when there was none.</summary>
     Task<bool> DeleteRuleAsync(string name, CancellationToken ct);
 
-    /// <summary>Stores the evaluator's state and, in the same transaction, the event the transition raised (its id returned).</summary>
-    Task<long?> SaveEvaluationAsync(string name, string state, long? stateSince, double? value, long evaluated, AlertEvent? raised, CancellationToken ct);
+    /// <summary>
+    /// Stores the evaluator's state and, in the same transaction, the event the transition raised
+    /// (its id returned) — only when the rule was last evaluated at <paramref name="previousEvaluation"/>:
+    /// a replica that evaluated it in between wins, and this evaluation stores nothing (null).
+    /// </summary>
+    Task<long?> SaveEvaluationAsync(string name, long? previousEvaluation, string state, long? stateSince, double? value, long evaluated, AlertEvent? raised, CancellationToken ct);
 
     /// <summary>Newest first; one rule's when named.</summary>
     Task<IReadOnlyList<AlertEvent>> ListEventsAsync(string? rule, long? since, int limit, CancellationToken ct);

@@ -60,6 +60,12 @@ public interface IMonitoringStore
     /// <summary>Deletes the monitor with its results and metrics; false when there was none.</summary>
     Task<bool> DeleteMonitorAsync(string name, CancellationToken ct);
 
+    /// <summary>
+    /// Marks a scheduled run as taken by this process when the monitor last ran at or before
+    /// <paramref name="dueBefore"/> (or never): false when another replica took it first.
+    /// </summary>
+    Task<bool> TryClaimRunAsync(string name, long now, long dueBefore, CancellationToken ct);
+
     /// <summary>Stores (or replaces) the result of the window ending at <see cref="MonitorResult.WindowEnd"/> with its metrics, and marks the monitor run.</summary>
     Task SaveResultAsync(MonitorResult result, IReadOnlyList<MonitorMetric> metrics, CancellationToken ct);
 

@@ -81,7 +81,7 @@ public sealed class AlertService(IAlertStore store, IMonitoringStore monitoring,
             var holds = value is { } v && spec.Holds(v);
             var (state, since, kind) = Next(record, spec, holds, now);
             AlertEvent? happened = kind is null ? null : new AlertEvent(0, record.Name, kind, now, value, spec.Severity, Message(record.Name, spec, kind, value), spec.Action);
-            var id = await store.SaveEvaluationAsync(record.Name, state, since, value, now, happened, ct);
+            var id = await store.SaveEvaluationAsync(record.Name, record.LastEvaluated, state, since, value, now, happened, ct);
             if (happened is not null && id is { } eventId)
             {
                 var stored = happened with { Id = eventId };

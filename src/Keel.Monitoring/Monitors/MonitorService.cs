@@ -61,11 +61,25 @@ public sealed class MonitorService(IMonitoringStore store, IInferenceLogStore lo
         }
     }
 
-    /// <summary>Monitors whose schedule says they should run now.</summary>
+    /// <summary>
+    /// Monitors whose schedule says they should run now, each claimed in the store first, so that
+    /// of several replicas sharing a database only one runs a given window.
+    /// </summary>
     public async Task<IReadOnlyList<MonitorView>> DueAsync(CancellationToken ct)
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        return [.. (await ListAsync(null, ct)).Where(m => m.Spec.ScheduleSeconds > 0 && (m.LastRunTime is not { } last || now - last >= m.Spec.ScheduleSeconds * 1000))];
+        var claimed = new List<MonitorView>();
+        foreach (var monitor in await ListAsync(null, ct))
+        {
+            var due = now - (monitor.Spec.ScheduleSeconds * 1000);
+            if (monitor.Spec.ScheduleSeconds > 0 && (monitor.LastRunTime is not { } last || last <= due)
+                && await store.TryClaimRunAsync(monitor.Name, now, due, ct))
+            {
+                claimed.Add(monitor);
+            }
+        }
+
+        return claimed;
     }
 
     /// <summary>Computes and stores the window ending at <paramref name="windowEnd"/> (now when null) and returns its report.</summary>

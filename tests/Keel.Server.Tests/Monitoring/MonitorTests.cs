@@ -210,6 +210,33 @@ public sealed class MonitorTests
     }
 
     [Fact]
+    public async Task The_scheduler_runs_a_due_monitor_once_and_evaluates_alert_rules_on_its_own()
+    {
+        await using var f = await DeploymentFixture.StartAsync(irisVersions: 1, o => o.MonitorTickSeconds = 0.2);
+        await f.Client.AddDatasetVersionAsync("iris-train", RepositoryFiles.SharedFixture("iris.csv"));
+        await f.Client.CreateDeploymentAsync("scheduled", DeploymentFixture.Spec(new RouteSpec("primary", "models:/iris/1", 100)));
+        Assert.Equal(200, (await f.InvokeAsync("scheduled")).Status);
+        await WaitForLogAsync(f, "scheduled", 1);
+        await f.Client.CreateAlertRuleAsync("scheduled-rows", new Keel.Monitoring.Alerts.AlertRuleSpec
+        {
+            Monitor = "every-minute",
+            Metric = "rows",
+            Comparison = ">=",
+            Threshold = 1,
+        });
+        await f.Client.CreateMonitorAsync("every-minute", new MonitorSpec { Deployment = "scheduled", Reference = new MonitorReference { Dataset = "iris-train" }, ScheduleSeconds = 60 });
+
+        // The first tick after creation runs it (it never ran); the next ticks leave it until a minute has passed.
+        Assert.True(await DeploymentFixture.EventuallyAsync(async () => (await f.Client.GetMonitorResultsAsync("every-minute")).Count == 1));
+        Assert.True(await DeploymentFixture.EventuallyAsync(async () => (await f.Client.GetAlertEventsAsync("scheduled-rows")).Count == 1));
+        await Task.Delay(1_000);
+        Assert.Single(await f.Client.GetMonitorResultsAsync("every-minute"));
+        var rule = await f.Client.GetAlertRuleAsync("scheduled-rows");
+        Assert.Equal(("firing", 2.0), (rule.State, rule.LastValue!.Value));
+        Assert.Contains("keel_monitor_window_rows{monitor=\"every-minute\",deployment=\"scheduled\"} 2", await f.Http.GetStringAsync("/metrics"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_window_with_no_traffic_gives_an_empty_report_not_an_error()
     {
         await using var f = await DeploymentFixture.StartAsync(irisVersions: 1);

@@ -80,6 +80,11 @@ public abstract class MonitoringStoreContract : IAsyncLifetime
                 default);
         }
 
+        // A scheduled run is claimed once: a second replica with the same view of the schedule gets false.
+        Assert.True(await Store.TryClaimRunAsync("b", 5_000, 4_000, default));
+        Assert.False(await Store.TryClaimRunAsync("b", 5_001, 4_000, default));
+        Assert.True(await Store.TryClaimRunAsync("b", 9_000, 5_000, default));
+
         // Computing window 2 again replaces it and its metrics.
         await Store.SaveResultAsync(new MonitorResult("fraud-drift", 200, 300, 9_999, 99, true, "{\"w\":22}"), [new("fraud-drift", 0, "amount", "psi", 7)], default);
         var read = (await Store.GetMonitorAsync("fraud-drift", default))!;
@@ -136,9 +141,12 @@ public abstract class AlertStoreContract : IAsyncLifetime
         Assert.True(await Store.UpdateRuleSpecAsync("drift", "{\"metric\":\"x\"}", 2, default));
         Assert.False(await Store.UpdateRuleSpecAsync("absent", "{}", 2, default));
 
-        Assert.Null(await Store.SaveEvaluationAsync("drift", AlertStates.Pending, 10, 0.7, 10, null, default));
-        var id = await Store.SaveEvaluationAsync("drift", AlertStates.Firing, 20, 0.8, 20, new AlertEvent(0, "drift", AlertStates.Firing, 20, 0.8, "warning", "drift firing", "pipeline:x"), default);
-        var second = await Store.SaveEvaluationAsync("drift", AlertStates.Ok, 30, double.NaN, 30, new AlertEvent(0, "drift", AlertStates.Resolved, 30, null, "warning", "drift resolved", null), default);
+        Assert.Null(await Store.SaveEvaluationAsync("drift", null, AlertStates.Pending, 10, 0.7, 10, null, default));
+        var id = await Store.SaveEvaluationAsync("drift", 10, AlertStates.Firing, 20, 0.8, 20, new AlertEvent(0, "drift", AlertStates.Firing, 20, 0.8, "warning", "drift firing", "pipeline:x"), default);
+
+        // A second replica that read the rule before that evaluation stores nothing: one event, not two.
+        Assert.Null(await Store.SaveEvaluationAsync("drift", 10, AlertStates.Firing, 20, 0.8, 21, new AlertEvent(0, "drift", AlertStates.Firing, 21, 0.8, "warning", "drift firing", null), default));
+        var second = await Store.SaveEvaluationAsync("drift", 20, AlertStates.Ok, 30, double.NaN, 30, new AlertEvent(0, "drift", AlertStates.Resolved, 30, null, "warning", "drift resolved", null), default);
         Assert.True(second > id);
         var rule = (await Store.GetRuleAsync("drift", default))!;
         Assert.Equal((AlertStates.Ok, 30L, (double?)null, 30L, "{\"metric\":\"x\"}"), (rule.State, rule.StateSince!.Value, rule.LastValue, rule.LastEvaluated!.Value, rule.SpecJson));

@@ -53,14 +53,18 @@ internal sealed class SqlAlertStore(SqlExecutor executor) : IAlertStore
             return await command.ExecuteNonQueryAsync(ct) > 0;
         }, ct);
 
-    public Task<long?> SaveEvaluationAsync(string name, string state, long? stateSince, double? value, long evaluated, AlertEvent? raised, CancellationToken ct) =>
+    public Task<long?> SaveEvaluationAsync(string name, long? previousEvaluation, string state, long? stateSince, double? value, long evaluated, AlertEvent? raised, CancellationToken ct) =>
         executor.WriteAsync(async (c, tx) =>
         {
             await using (var update = c.Command(
-                "UPDATE alert_rules SET state = @st, state_since = @since, last_value = @v, last_evaluated = @e WHERE name = @n", tx)
-                .With("@n", name).With("@st", state).With("@since", stateSince).With("@v", value is { } v && double.IsFinite(v) ? v : null).With("@e", evaluated))
+                "UPDATE alert_rules SET state = @st, state_since = @since, last_value = @v, last_evaluated = @e WHERE name = @n AND COALESCE(last_evaluated, -1) = @prev", tx)
+                .With("@n", name).With("@st", state).With("@since", stateSince).With("@v", value is { } v && double.IsFinite(v) ? v : null).With("@e", evaluated)
+                .With("@prev", previousEvaluation ?? -1))
             {
-                await update.ExecuteNonQueryAsync(ct);
+                if (await update.ExecuteNonQueryAsync(ct) == 0)
+                {
+                    return (long?)null; // evaluated by another replica meanwhile (or deleted)
+                }
             }
 
             if (raised is null)

@@ -142,6 +142,15 @@ internal sealed class SqlMonitoringStore(SqlExecutor executor) : IMonitoringStor
             return await command.ExecuteNonQueryAsync(ct) > 0;
         }, ct);
 
+    public Task<bool> TryClaimRunAsync(string name, long now, long dueBefore, CancellationToken ct) =>
+        executor.WriteAsync(async (c, tx) =>
+        {
+            await using var command = c.Command(
+                "UPDATE monitors SET last_run_time = @now WHERE name = @n AND (last_run_time IS NULL OR last_run_time <= @due)", tx)
+                .With("@n", name).With("@now", now).With("@due", dueBefore);
+            return await command.ExecuteNonQueryAsync(ct) > 0;
+        }, ct);
+
     public Task SaveResultAsync(MonitorResult result, IReadOnlyList<MonitorMetric> metrics, CancellationToken ct) =>
         executor.WriteAsync(async (c, tx) =>
         {
