@@ -213,7 +213,7 @@ public static class DriftEngine
             ks = KolmogorovSmirnov.Statistic(sample.Sorted, values);
             wasserstein = Wasserstein.Exact(sample.Sorted, values);
             std = PopulationStd(sample.Sorted);
-            referenceHistogram = Distribution.CountSorted(sample.Sorted, histogramEdges);
+            referenceHistogram = Distribution.CountSorted(sample.Sorted, Open(histogramEdges));
         }
         else
         {
@@ -250,7 +250,7 @@ public static class DriftEngine
             Wasserstein = wasserstein,
             WassersteinNormed = normed,
             FromProfile = reference is NumericSketch,
-            Histogram = new DriftHistogram(histogramEdges, null, referenceHistogram, Distribution.CountSorted(values, histogramEdges)),
+            Histogram = new DriftHistogram(histogramEdges, null, referenceHistogram, Distribution.CountSorted(values, Open(histogramEdges))),
         };
     }
 
@@ -320,15 +320,26 @@ public static class DriftEngine
         return Math.Sqrt(m2 / values.Length);
     }
 
+    /// <summary>
+    /// Equal-width bins for drawing: over the joint range, or — when outliers would squeeze the
+    /// bulk into a bin or two (the joint range more than twice the 0.5 %…99.5 % one) — over the
+    /// joint 0.5 %…99.5 % range, the outer bins then also holding what lies beyond them.
+    /// </summary>
     private static double[] HistogramEdges(FeatureData reference, double[] current)
     {
-        var (low, high) = reference switch
+        var (low, high, innerLow, innerHigh) = reference switch
         {
-            NumericSample s => (s.Sorted[0], s.Sorted[^1]),
-            NumericSketch k => (k.Profile.Min, k.Profile.Max),
-            _ => (current[0], current[^1]),
+            NumericSample s => (s.Sorted[0], s.Sorted[^1], Distribution.Quantile(s.Sorted, 0.005), Distribution.Quantile(s.Sorted, 0.995)),
+            NumericSketch k => (k.Profile.Min, k.Profile.Max, GridQuantile(k.Profile.QuantileGrid, 0.005), GridQuantile(k.Profile.QuantileGrid, 0.995)),
+            _ => (current[0], current[^1], current[0], current[^1]),
         };
         (low, high) = (Math.Min(low, current[0]), Math.Max(high, current[^1]));
+        (innerLow, innerHigh) = (Math.Min(innerLow, Distribution.Quantile(current, 0.005)), Math.Max(innerHigh, Distribution.Quantile(current, 0.995)));
+        if (innerHigh > innerLow && high - low > 2 * (innerHigh - innerLow))
+        {
+            (low, high) = (innerLow, innerHigh);
+        }
+
         if (low == high)
         {
             (low, high) = (low - 0.5, high + 0.5);
@@ -343,11 +354,27 @@ public static class DriftEngine
         return edges;
     }
 
+    /// <summary>The edges with open outer bins, so that counting puts every value in some bin.</summary>
+    private static double[] Open(double[] edges)
+    {
+        var open = (double[])edges.Clone();
+        (open[0], open[^1]) = (double.NegativeInfinity, double.PositiveInfinity);
+        return open;
+    }
+
+    /// <summary>A quantile read off a grid of quantiles at equal steps (linear in between).</summary>
+    private static double GridQuantile(IReadOnlyList<double> grid, double q)
+    {
+        var position = q * (grid.Count - 1);
+        var below = Math.Min((int)position, grid.Count - 2);
+        return grid[below] + ((grid[below + 1] - grid[below]) * (position - below));
+    }
+
     /// <summary>The reference's counts per bin as its grid's piecewise-linear distribution spreads them (for drawing only).</summary>
     private static long[] GridHistogram(IReadOnlyList<double> grid, long count, double[] edges)
     {
         var cdf = edges.Select(e => GridShareBelow(grid, e)).ToArray();
-        cdf[^1] = 1;
+        (cdf[0], cdf[^1]) = (0, 1); // the outer bins hold what lies beyond them
         var counts = new long[edges.Length - 1];
         for (var i = 0; i < counts.Length; i++)
         {

@@ -101,9 +101,11 @@ public sealed record FeatureDrift(
 }
 
 /// <summary>
-/// Both sides binned alike, for drawing: equal-width bins over the joint range for numbers
-/// (<see cref="Edges"/>), one bin per category for categories (<see cref="Categories"/>, most
-/// frequent in the reference first, at most 30 and the rest as <c>(other)</c>).
+/// Both sides binned alike, for drawing: 20 equal-width bins for numbers (<see cref="Edges"/>)
+/// over the joint range, or over the joint 0.5 %…99.5 % range when outliers would squeeze the
+/// rest (the first and last bins then also count the values beyond them); one bin per category
+/// for categories (<see cref="Categories"/>, most frequent in the reference first, at most 30 and
+/// the rest as <c>(other)</c>).
 /// </summary>
 public sealed record DriftHistogram(
     [property: JsonPropertyName("edges")] IReadOnlyList<double>? Edges,

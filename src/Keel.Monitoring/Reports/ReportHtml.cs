@@ -215,7 +215,10 @@ public static class ReportHtml
         for (var i = 0; i < bins; i++)
         {
             var x = Left + (i * slot);
-            var label = categorical ? histogram.Categories![i] : Invariant($"[{histogram.Edges![i]:G4}, {histogram.Edges[i + 1]:G4}]");
+            var label = categorical ? histogram.Categories![i]
+                : i == 0 ? Invariant($"below {histogram.Edges![1]:G4}")
+                : i == bins - 1 ? Invariant($"{histogram.Edges![i]:G4} and above")
+                : Invariant($"[{histogram.Edges![i]:G4}, {histogram.Edges[i + 1]:G4})");
             foreach (var (shares, offset, color, side) in new[] { (reference, 0.1, ReferenceColor, "reference"), (current, 0.5, CurrentColor, "current") })
             {
                 var h = shares[i] / top * plotHeight;
