@@ -41,6 +41,8 @@ command -v node >/dev/null 2>&1 || apt_packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || apt_packages+=(npm)
 # The Prometheus scrape test (tests/Keel.Server.Tests/Monitoring/PrometheusScrapeTests.cs).
 command -v prometheus >/dev/null 2>&1 || apt_packages+=(prometheus)
+# The web UI tests (tests/Keel.Ui.Tests) drive Debian's Chromium through Playwright; no browser download.
+[[ -x /usr/bin/chromium ]] || apt_packages+=(chromium)
 
 if ((${#apt_packages[@]} > 0)); then
     say "installing ${apt_packages[*]} (apt-get)"

@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Net;
 using Keel.Core.Errors;
 using Keel.Server.Serving;
+using Keel.Server.Ui;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -33,6 +34,7 @@ public static class KeelApp
         app.MapKeelMlflow();
         app.MapServingEndpoints(single: false);
         app.MapMetrics(app.Services.GetRequiredService<ServingMetrics>().Registry);
+        app.MapKeelUi();
         app.MapKeelFallback();
         return app;
     }

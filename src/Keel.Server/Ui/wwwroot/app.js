@@ -1,0 +1,196 @@
+// Keel's web UI: plain ES module, no framework. Every page reads the same REST API as any
+// client (MLflow's under /ajax-api/2.0/mlflow); pages are addressed by the URL fragment.
+
+const main = document.getElementById("main");
+const errorBox = document.getElementById("error");
+const PAGE_SIZE = 50;
+const SHOWN_KEYS = 6;
+
+/** Builds an element: h("a", {href: "#"}, "text", child…). Text is always text, never HTML. */
+function h(tag, attributes = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name.startsWith("on")) element.addEventListener(name.slice(2), value);
+    else element.setAttribute(name, value === true ? "" : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === undefined || child === null) continue;
+    element.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return element;
+}
+
+async function api(method, path, body) {
+  const response = await fetch(`/ajax-api/2.0/mlflow/${path}`, {
+    method,
+    headers: body ? { "Content-Type": "application/json" } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    throw new Error(`${json.error_code ?? response.status}: ${json.message ?? response.statusText}`);
+  }
+  return json;
+}
+
+function showError(error) {
+  errorBox.hidden = false;
+  errorBox.textContent = `The server answered: ${error.message}`;
+}
+
+function clearError() {
+  errorBox.hidden = true;
+  errorBox.textContent = "";
+}
+
+const time = (ms) => (ms ? new Date(Number(ms)).toISOString().replace("T", " ").slice(0, 19) : "");
+const number = (v) => (typeof v === "number" ? (Math.abs(v) >= 1e6 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(4) : String(+v.toFixed(6))) : v);
+
+/** The fragment's path and query: "#/experiments/1?filter=x" → ["experiments", "1"], {filter: "x"}. */
+function route() {
+  const [path, query] = (location.hash.slice(1) || "/experiments").split("?");
+  return { parts: path.split("/").filter(Boolean).map(decodeURIComponent), query: new URLSearchParams(query ?? "") };
+}
+
+function link(parts, query) {
+  const q = query && [...query.keys()].length ? `?${query}` : "";
+  return `#/${parts.map(encodeURIComponent).join("/")}${q}`;
+}
+
+async function render() {
+  clearError();
+  const { parts, query } = route();
+  try {
+    if (parts[0] === "experiments" && parts[1]) await runsPage(parts[1], query);
+    else if (parts[0] === "runs" && parts[1]) await runPage(parts[1]);
+    else await experimentsPage(query);
+  } catch (error) {
+    showError(error);
+    if (main.textContent.includes("Loading")) main.replaceChildren(h("p", { class: "muted" }, "Nothing to show."));
+  }
+}
+
+// --- Experiments ------------------------------------------------------------------------------
+
+async function experimentsPage(query) {
+  const search = query.get("search") ?? "";
+  document.title = "Experiments · Keel";
+  const body = { max_results: 1000, order_by: ["creation_time DESC"] };
+  if (search) body.filter = `name LIKE '%${search.replaceAll("'", "\\'")}%'`;
+  const { experiments = [] } = await api("POST", "experiments/search", body);
+  const input = h("input", { type: "search", id: "experiment-search", value: search, placeholder: "Name contains…" });
+  const form = h("form", { class: "toolbar", role: "search", onsubmit: (e) => {
+    e.preventDefault();
+    location.hash = link(["experiments"], new URLSearchParams(input.value ? { search: input.value } : {}));
+  } }, h("label", { for: "experiment-search" }, "Search experiments"), input, h("button", { type: "submit" }, "Search"));
+  const rows = experiments.map((x) => h("tr", {},
+    h("td", {}, h("a", { href: link(["experiments", x.experiment_id]) }, x.name)),
+    h("td", {}, x.experiment_id),
+    h("td", {}, time(x.creation_time)),
+    h("td", { class: "muted" }, x.artifact_location)));
+  main.replaceChildren(
+    h("h1", {}, "Experiments"),
+    form,
+    h("table", { "aria-label": "Experiments" },
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Name"), h("th", { scope: "col" }, "ID"), h("th", { scope: "col" }, "Created"), h("th", { scope: "col" }, "Artifact location"))),
+      h("tbody", {}, rows)),
+    h("p", { class: "muted" }, `${experiments.length} experiment${experiments.length === 1 ? "" : "s"}`));
+}
+
+// --- Runs of an experiment --------------------------------------------------------------------
+
+async function runsPage(experimentId, query) {
+  const filter = query.get("filter") ?? "";
+  const order = query.get("order") ?? "attributes.start_time DESC";
+  const token = query.get("page") ?? undefined;
+  const [{ experiment }, result] = await Promise.all([
+    api("GET", `experiments/get?experiment_id=${encodeURIComponent(experimentId)}`),
+    api("POST", "runs/search", { experiment_ids: [experimentId], filter, max_results: PAGE_SIZE, order_by: [order], page_token: token }),
+  ]);
+  document.title = `${experiment.name} · Keel`;
+  const runs = result.runs ?? [];
+  const metricKeys = keys(runs, "metrics");
+  const paramKeys = keys(runs, "params");
+
+  const input = h("input", { type: "text", id: "run-filter", value: filter, placeholder: "metrics.accuracy > 0.9 and params.model = 'tree'" });
+  const go = (changes) => {
+    const next = new URLSearchParams(query);
+    next.delete("page");
+    for (const [k, v] of Object.entries(changes)) v ? next.set(k, v) : next.delete(k);
+    location.hash = link(["experiments", experimentId], next);
+  };
+  const form = h("form", { class: "toolbar", role: "search", onsubmit: (e) => { e.preventDefault(); go({ filter: input.value }); } },
+    h("label", { for: "run-filter" }, "Filter runs"), input, h("button", { type: "submit" }, "Apply"),
+    filter ? h("button", { type: "button", onclick: () => go({ filter: "" }) }, "Clear") : null);
+
+  const sortable = (label, field) => {
+    const [current, direction] = order.split(/ (?=ASC$|DESC$)/);
+    const active = current === field;
+    const next = active && direction === "DESC" ? "ASC" : "DESC";
+    return h("th", { scope: "col", "aria-sort": active ? (direction === "DESC" ? "descending" : "ascending") : "none" },
+      h("button", { type: "button", onclick: () => go({ order: `${field} ${next}` }) }, label, active ? (direction === "DESC" ? " ▼" : " ▲") : ""));
+  };
+  const head = h("tr", {},
+    h("th", { scope: "col" }, "Run"), sortable("Status", "attributes.status"), sortable("Started", "attributes.start_time"),
+    metricKeys.map((k) => sortable(k, `metrics.\`${k}\``)),
+    paramKeys.map((k) => sortable(k, `params.\`${k}\``)));
+  const rows = runs.map((run) => {
+    const metrics = Object.fromEntries((run.data.metrics ?? []).map((m) => [m.key, m.value]));
+    const params = Object.fromEntries((run.data.params ?? []).map((p) => [p.key, p.value]));
+    return h("tr", {},
+      h("td", {}, h("a", { href: link(["runs", run.info.run_id]) }, run.info.run_name || run.info.run_id)),
+      h("td", {}, run.info.status),
+      h("td", {}, time(run.info.start_time)),
+      metricKeys.map((k) => h("td", { class: "n" }, k in metrics ? number(metrics[k]) : "")),
+      paramKeys.map((k) => h("td", {}, params[k] ?? "")));
+  });
+
+  const pager = h("div", { class: "pager" },
+    token ? h("button", { type: "button", onclick: () => history.back() }, "Previous page") : null,
+    result.next_page_token
+      ? h("button", { type: "button", onclick: () => { const next = new URLSearchParams(query); next.set("page", result.next_page_token); location.hash = link(["experiments", experimentId], next); } }, "Next page")
+      : null,
+    h("span", { class: "muted", id: "run-count" }, `${runs.length} run${runs.length === 1 ? "" : "s"} on this page`));
+  main.replaceChildren(
+    h("p", {}, h("a", { href: "#/experiments" }, "Experiments"), " / "),
+    h("h1", {}, experiment.name),
+    form,
+    h("div", { style: "overflow-x: auto" }, h("table", { "aria-label": "Runs" }, h("thead", {}, head), h("tbody", {}, rows))),
+    pager);
+}
+
+/** The first keys (by how many runs have them, then name) of metrics or params on this page. */
+function keys(runs, kind) {
+  const counts = new Map();
+  for (const run of runs) for (const item of run.data[kind] ?? []) counts.set(item.key, (counts.get(item.key) ?? 0) + 1);
+  return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, SHOWN_KEYS).map(([k]) => k);
+}
+
+// --- One run ----------------------------------------------------------------------------------
+
+async function runPage(runId) {
+  const { run } = await api("GET", `runs/get?run_id=${encodeURIComponent(runId)}`);
+  const info = run.info;
+  document.title = `${info.run_name || info.run_id} · Keel`;
+  const table = (label, items, value) => items.length === 0 ? h("p", { class: "muted" }, `No ${label.toLowerCase()}.`)
+    : h("table", { "aria-label": label },
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Key"), h("th", { scope: "col" }, "Value"))),
+      h("tbody", {}, items.map((item) => h("tr", {}, h("td", {}, item.key), value(item)))));
+  const tags = (run.data.tags ?? []).filter((t) => !t.key.startsWith("mlflow."));
+  main.replaceChildren(
+    h("p", {}, h("a", { href: "#/experiments" }, "Experiments"), " / ", h("a", { href: link(["experiments", info.experiment_id]) }, `experiment ${info.experiment_id}`), " /"),
+    h("h1", {}, info.run_name || info.run_id),
+    h("dl", { class: "facts" },
+      h("dt", {}, "Run ID"), h("dd", {}, info.run_id),
+      h("dt", {}, "Status"), h("dd", {}, info.status),
+      h("dt", {}, "Started"), h("dd", {}, time(info.start_time)),
+      h("dt", {}, "Ended"), h("dd", {}, time(info.end_time)),
+      h("dt", {}, "Artifacts"), h("dd", {}, info.artifact_uri)),
+    h("h2", {}, "Parameters"), table("Parameters", run.data.params ?? [], (p) => h("td", {}, p.value)),
+    h("h2", {}, "Metrics (latest)"), table("Metrics", run.data.metrics ?? [], (m) => h("td", { class: "n" }, number(m.value))),
+    h("h2", {}, "Tags"), table("Tags", tags, (t) => h("td", {}, t.value)));
+}
+
+window.addEventListener("hashchange", render);
+render();
