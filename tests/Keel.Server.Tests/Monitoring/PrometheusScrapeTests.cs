@@ -72,13 +72,19 @@ public sealed class PrometheusScrapeTests
         try
         {
             using var response = await http.GetAsync("/api/v1/query?query=" + Uri.EscapeDataString(query));
-            using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-            return document.RootElement.GetProperty("data").GetProperty("result").Clone();
+            if (response.IsSuccessStatusCode)
+            {
+                using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+                return document.RootElement.GetProperty("data").GetProperty("result").Clone();
+            }
         }
         catch (HttpRequestException)
         {
-            return JsonDocument.Parse("[]").RootElement.Clone(); // not listening yet
+            // Not listening yet.
         }
+
+        // Not listening yet, or still starting ("Service Unavailable" in plain text): no result yet.
+        return JsonDocument.Parse("[]").RootElement.Clone();
     }
 
     private static int FreePort()
