@@ -140,4 +140,11 @@ if (args is ["monitor", var monitorRate, .. var monitorWindows])
     return;
 }
 
+// `ui-runs RUNS`: the web UI's runs table over RUNS runs, in headless Chromium (BenchUi.cs).
+if (args is ["ui-runs", var uiRuns])
+{
+    await Keel.Benchmarks.BenchUi.RunAsync(int.Parse(uiRuns, System.Globalization.CultureInfo.InvariantCulture));
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Keel.Benchmarks.LogBatchBenchmarks).Assembly).Run(args);
