@@ -24,6 +24,7 @@ public sealed class AccessibilityTests(UiFixture fixture) : IClassFixture<UiFixt
             ("/#/experiments", "Experiments"),
             ($"/#/experiments/{experimentId}", "checked"),
             ($"/#/runs/{runId}", "Parameters"),
+            ("/#/models", "Registered models"),
         })
         {
             await page.GotoAsync(url);

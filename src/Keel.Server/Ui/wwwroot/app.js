@@ -64,6 +64,8 @@ async function render() {
   try {
     if (parts[0] === "experiments" && parts[1]) await runsPage(parts[1], query);
     else if (parts[0] === "runs" && parts[1]) await runPage(parts[1]);
+    else if (parts[0] === "models" && parts[1]) await modelPage(parts[1]);
+    else if (parts[0] === "models") await modelsPage(query);
     else await experimentsPage(query);
   } catch (error) {
     showError(error);
@@ -190,6 +192,78 @@ async function runPage(runId) {
     h("h2", {}, "Parameters"), table("Parameters", run.data.params ?? [], (p) => h("td", {}, p.value)),
     h("h2", {}, "Metrics (latest)"), table("Metrics", run.data.metrics ?? [], (m) => h("td", { class: "n" }, number(m.value))),
     h("h2", {}, "Tags"), table("Tags", tags, (t) => h("td", {}, t.value)));
+}
+
+// --- Registry --------------------------------------------------------------------------------
+
+async function modelsPage(query) {
+  const search = query.get("search") ?? "";
+  document.title = "Models · Keel";
+  const filter = search ? `&filter=${encodeURIComponent(`name LIKE '%${search.replaceAll("'", "\\'")}%'`)}` : "";
+  const { registered_models: models = [] } = await api("GET", `registered-models/search?max_results=1000${filter}`);
+  const input = h("input", { type: "search", id: "model-search", value: search, placeholder: "Name contains…" });
+  const form = h("form", { class: "toolbar", role: "search", onsubmit: (e) => {
+    e.preventDefault();
+    location.hash = link(["models"], new URLSearchParams(input.value ? { search: input.value } : {}));
+  } }, h("label", { for: "model-search" }, "Search models"), input, h("button", { type: "submit" }, "Search"));
+  const rows = models.map((m) => h("tr", {},
+    h("td", {}, h("a", { href: link(["models", m.name]) }, m.name)),
+    h("td", {}, (m.latest_versions ?? []).map((v) => `v${v.version}${v.current_stage && v.current_stage !== "None" ? ` (${v.current_stage})` : ""}`).join(", ")),
+    h("td", {}, (m.aliases ?? []).map((a) => `@${a.alias} → v${a.version}`).join(", ")),
+    h("td", {}, time(m.last_updated_timestamp))));
+  main.replaceChildren(
+    h("h1", {}, "Registered models"),
+    form,
+    h("table", { "aria-label": "Registered models" },
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Name"), h("th", { scope: "col" }, "Latest versions"), h("th", { scope: "col" }, "Aliases"), h("th", { scope: "col" }, "Updated"))),
+      h("tbody", {}, rows)),
+    h("p", { class: "muted" }, `${models.length} model${models.length === 1 ? "" : "s"}`));
+}
+
+async function modelPage(name) {
+  const [{ registered_model: model }, { model_versions: versions = [] }] = await Promise.all([
+    api("GET", `registered-models/get?name=${encodeURIComponent(name)}`),
+    api("GET", `model-versions/search?max_results=1000&filter=${encodeURIComponent(`name='${name.replaceAll("'", "\\'")}'`)}`),
+  ]);
+  document.title = `${model.name} · Keel`;
+  versions.sort((a, b) => Number(b.version) - Number(a.version));
+  const aliasesOf = new Map();
+  for (const a of model.aliases ?? []) aliasesOf.set(a.version, [...(aliasesOf.get(a.version) ?? []), a.alias]);
+
+  const alias = h("input", { type: "text", id: "alias-name", required: true, placeholder: "champion" });
+  const version = h("select", { id: "alias-version" }, versions.map((v) => h("option", { value: v.version }, `version ${v.version}`)));
+  const status = h("span", { class: "muted", role: "status" });
+  const form = h("form", { class: "toolbar", "aria-label": "Set an alias", onsubmit: async (e) => {
+    e.preventDefault();
+    try {
+      await api("POST", "registered-models/alias", { name: model.name, alias: alias.value, version: version.value });
+      status.textContent = `@${alias.value} now points to version ${version.value}.`;
+      await modelPage(name);
+    } catch (error) { showError(error); }
+  } }, h("label", { for: "alias-name" }, "Alias"), alias, h("label", { for: "alias-version" }, "points to"), version, h("button", { type: "submit" }, "Set alias"), status);
+
+  const removeAlias = async (name, aliasName) => {
+    try {
+      await api("DELETE", "registered-models/alias", { name, alias: aliasName });
+      await modelPage(name);
+    } catch (error) { showError(error); }
+  };
+  const rows = versions.map((v) => h("tr", {},
+    h("td", {}, `version ${v.version}`),
+    h("td", {}, (aliasesOf.get(v.version) ?? []).map((a) => h("span", { class: "alias" }, `@${a} `,
+      h("button", { type: "button", "aria-label": `Remove alias ${a}`, onclick: () => removeAlias(model.name, a) }, "×")))),
+    h("td", {}, v.current_stage),
+    h("td", {}, v.run_id ? h("a", { href: link(["runs", v.run_id]) }, v.run_id.slice(0, 8)) : ""),
+    h("td", {}, v.status),
+    h("td", {}, time(v.creation_timestamp))));
+  main.replaceChildren(
+    h("p", {}, h("a", { href: "#/models" }, "Models"), " /"),
+    h("h1", {}, model.name),
+    model.description ? h("p", {}, model.description) : null,
+    form,
+    h("table", { "aria-label": "Versions" },
+      h("thead", {}, h("tr", {}, ["Version", "Aliases", "Stage", "Source run", "Status", "Created"].map((c) => h("th", { scope: "col" }, c)))),
+      h("tbody", {}, rows)));
 }
 
 window.addEventListener("hashchange", render);
