@@ -25,6 +25,7 @@ public sealed class AccessibilityTests(UiFixture fixture) : IClassFixture<UiFixt
             ($"/#/experiments/{experimentId}", "checked"),
             ($"/#/runs/{runId}", "Parameters"),
             ("/#/models", "Registered models"),
+            ("/#/monitors", "Monitors"),
         })
         {
             await page.GotoAsync(url);

@@ -21,8 +21,8 @@ function h(tag, attributes = {}, ...children) {
   return element;
 }
 
-async function api(method, path, body) {
-  const response = await fetch(`/ajax-api/2.0/mlflow/${path}`, {
+async function api(method, path, body, base = "/ajax-api/2.0/mlflow") {
+  const response = await fetch(`${base}/${path}`, {
     method,
     headers: body ? { "Content-Type": "application/json" } : {},
     body: body ? JSON.stringify(body) : undefined,
@@ -33,6 +33,9 @@ async function api(method, path, body) {
   }
   return json;
 }
+
+/** Keel's own API (/api/2.0/keel/...): monitors, alerts, datasets, deployments. */
+const keel = (method, path, body) => api(method, path, body, "/api/2.0/keel");
 
 function showError(error) {
   errorBox.hidden = false;
@@ -66,6 +69,8 @@ async function render() {
     else if (parts[0] === "runs" && parts[1]) await runPage(parts[1]);
     else if (parts[0] === "models" && parts[1]) await modelPage(parts[1]);
     else if (parts[0] === "models") await modelsPage(query);
+    else if (parts[0] === "monitors" && parts[1]) await monitorPage(parts[1]);
+    else if (parts[0] === "monitors") await monitorsPage();
     else await experimentsPage(query);
   } catch (error) {
     showError(error);
@@ -264,6 +269,82 @@ async function modelPage(name) {
     h("table", { "aria-label": "Versions" },
       h("thead", {}, h("tr", {}, ["Version", "Aliases", "Stage", "Source run", "Status", "Created"].map((c) => h("th", { scope: "col" }, c)))),
       h("tbody", {}, rows)));
+}
+
+// --- Monitoring ------------------------------------------------------------------------------
+
+async function monitorsPage() {
+  document.title = "Monitoring · Keel";
+  const [{ monitors = [] }, { rules = [] }, { events = [] }] = await Promise.all([
+    keel("GET", "monitors/list"), keel("GET", "alerts/rules/list"), keel("GET", "alerts/events?max_results=20"),
+  ]);
+  const reference = (spec) => spec.reference?.dataset ?? spec.reference?.artifact ?? (spec.reference?.training_data ? "training data" : "");
+  const condition = (spec) => `${spec.monitor ? `monitor ${spec.monitor}` : `deployment ${spec.deployment}`} ${spec.feature ? spec.feature + "." : ""}${spec.metric} ${spec.comparison} ${spec.threshold}${spec.for_seconds ? ` for ${spec.for_seconds}s` : ""}`;
+  main.replaceChildren(
+    h("h1", {}, "Monitoring"),
+    h("h2", {}, "Monitors"),
+    monitors.length === 0 ? h("p", { class: "muted" }, "No monitor yet: keel monitor create NAME -d DEPLOYMENT --reference-dataset NAME@VERSION.")
+      : h("table", { "aria-label": "Monitors" },
+        h("thead", {}, h("tr", {}, ["Name", "Deployment", "Reference", "Schedule", "Last run"].map((c) => h("th", { scope: "col" }, c)))),
+        h("tbody", {}, monitors.map((m) => h("tr", {},
+          h("td", {}, h("a", { href: link(["monitors", m.name]) }, m.name)),
+          h("td", {}, m.deployment),
+          h("td", {}, reference(m.spec)),
+          h("td", {}, m.spec.schedule_seconds ? `every ${m.spec.schedule_seconds}s` : "on demand"),
+          h("td", {}, time(m.last_run_time)))))),
+    h("h2", {}, "Alert rules"),
+    rules.length === 0 ? h("p", { class: "muted" }, "No alert rule.")
+      : h("table", { "aria-label": "Alert rules" },
+        h("thead", {}, h("tr", {}, ["Name", "Condition", "Severity", "State", "Last value"].map((c) => h("th", { scope: "col" }, c)))),
+        h("tbody", {}, rules.map((r) => h("tr", {},
+          h("td", {}, r.name), h("td", {}, condition(r.spec)), h("td", {}, r.spec.severity), h("td", {}, r.state),
+          h("td", { class: "n" }, r.last_value === undefined ? "" : number(r.last_value)))))),
+    h("h2", {}, "Recent alert events"),
+    events.length === 0 ? h("p", { class: "muted" }, "No alert has fired.")
+      : h("table", { "aria-label": "Alert events" },
+        h("thead", {}, h("tr", {}, ["Time", "Rule", "Event", "Message", "Deliveries"].map((c) => h("th", { scope: "col" }, c)))),
+        h("tbody", {}, events.map((e) => h("tr", {},
+          h("td", {}, time(e.time)), h("td", {}, e.rule), h("td", {}, e.kind), h("td", {}, e.message),
+          h("td", {}, (e.deliveries ?? []).map((d) => `${d.status} (${d.attempts})`).join(", ")))))));
+}
+
+async function monitorPage(name) {
+  const [{ monitor }, { results = [] }, { points = [] }] = await Promise.all([
+    keel("GET", `monitors?name=${encodeURIComponent(name)}`),
+    keel("GET", `monitors/results?name=${encodeURIComponent(name)}&max_results=100`),
+    keel("GET", `monitors/metrics?name=${encodeURIComponent(name)}&feature=`),
+  ]);
+  document.title = `${monitor.name} · Monitoring · Keel`;
+  const series = new Map();
+  for (const p of points) if (p.feature === "") series.set(`${p.window_end}/${p.metric}`, p.value);
+  const value = (end, metric) => { const v = series.get(`${end}/${metric}`); return v === undefined ? "" : number(v); };
+  const status = h("span", { class: "muted", role: "status" });
+  const runNow = h("button", { type: "button", onclick: async () => {
+    try {
+      runNow.disabled = true;
+      status.textContent = "Computing the window…";
+      await keel("POST", "monitors/run", { name: monitor.name });
+      await monitorPage(name);
+    } catch (error) { showError(error); runNow.disabled = false; status.textContent = ""; }
+  } }, "Run now");
+  const report = (end) => `/api/2.0/keel/monitors/report?name=${encodeURIComponent(monitor.name)}&window_end=${end}&format=html`;
+  main.replaceChildren(
+    h("p", {}, h("a", { href: "#/monitors" }, "Monitoring"), " /"),
+    h("h1", {}, monitor.name),
+    h("p", { class: "muted" }, `Deployment ${monitor.deployment}; ${monitor.spec.window_requests ? `latest ${monitor.spec.window_requests} requests` : `${monitor.spec.window_seconds ?? 3600} s windows`}; ${monitor.spec.schedule_seconds ? `every ${monitor.spec.schedule_seconds} s` : "on demand"}.`),
+    h("div", { class: "toolbar" }, runNow, status),
+    results.length === 0 ? h("p", { class: "muted" }, "No window computed yet.")
+      : h("table", { "aria-label": "Windows" },
+        h("thead", {}, h("tr", {}, ["Window end", "Rows", "Labelled", "Drift share", "Dataset drift", "Accuracy", "Estimated accuracy", "Report"].map((c) => h("th", { scope: "col" }, c)))),
+        h("tbody", {}, results.map((r) => h("tr", {},
+          h("td", {}, time(r.window_end)),
+          h("td", { class: "n" }, r.rows),
+          h("td", { class: "n" }, value(r.window_end, "rows_with_actual")),
+          h("td", { class: "n" }, value(r.window_end, "drift_share")),
+          h("td", {}, r.dataset_drift ? "drift" : "no drift"),
+          h("td", { class: "n" }, value(r.window_end, "accuracy")),
+          h("td", { class: "n" }, value(r.window_end, "estimated_accuracy")),
+          h("td", {}, h("a", { href: report(r.window_end) }, `features of ${time(r.window_end)}`)))))));
 }
 
 window.addEventListener("hashchange", render);
