@@ -26,6 +26,7 @@ public sealed class AccessibilityTests(UiFixture fixture) : IClassFixture<UiFixt
             ($"/#/runs/{runId}", "Parameters"),
             ("/#/models", "Registered models"),
             ("/#/monitors", "Monitors"),
+            ("/#/deployments", "Deployments"),
         })
         {
             await page.GotoAsync(url);

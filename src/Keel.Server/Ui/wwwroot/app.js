@@ -69,6 +69,8 @@ async function render() {
     else if (parts[0] === "runs" && parts[1]) await runPage(parts[1]);
     else if (parts[0] === "models" && parts[1]) await modelPage(parts[1]);
     else if (parts[0] === "models") await modelsPage(query);
+    else if (parts[0] === "deployments" && parts[1]) await deploymentPage(parts[1]);
+    else if (parts[0] === "deployments") await deploymentsPage();
     else if (parts[0] === "monitors" && parts[1]) await monitorPage(parts[1]);
     else if (parts[0] === "monitors") await monitorsPage();
     else await experimentsPage(query);
@@ -269,6 +271,77 @@ async function modelPage(name) {
     h("table", { "aria-label": "Versions" },
       h("thead", {}, h("tr", {}, ["Version", "Aliases", "Stage", "Source run", "Status", "Created"].map((c) => h("th", { scope: "col" }, c)))),
       h("tbody", {}, rows)));
+}
+
+// --- Deployments -----------------------------------------------------------------------------
+
+const percent = (share) => `${Math.round(share * 1000) / 10} %`;
+
+async function deploymentsPage() {
+  document.title = "Deployments · Keel";
+  const { deployments = [] } = await keel("GET", "deployments/list");
+  main.replaceChildren(
+    h("h1", {}, "Deployments"),
+    deployments.length === 0 ? h("p", { class: "muted" }, "No deployment yet: keel deploy create NAME --route models:/NAME@ALIAS.")
+      : h("table", { "aria-label": "Deployments" },
+        h("thead", {}, h("tr", {}, ["Name", "Status", "Revision", "Serving", "Shadow", "Updated"].map((c) => h("th", { scope: "col" }, c)))),
+        h("tbody", {}, deployments.map((d) => h("tr", {},
+          h("td", {}, h("a", { href: link(["deployments", d.name]) }, d.name)),
+          h("td", {}, d.status),
+          h("td", { class: "n" }, d.revision),
+          h("td", {}, (d.serving ?? d.routes ?? []).map((r) => r.version ? `${r.route}: ${r.model_name} v${r.version} (${percent(r.share)})` : `${r.name}: ${r.model_uri}`).join(", ")),
+          h("td", {}, d.shadow_serving ? `${d.shadow_serving.model_name} v${d.shadow_serving.version} (${percent(d.shadow_serving.share)})` : ""),
+          h("td", {}, time(d.last_updated_time)))))));
+}
+
+async function deploymentPage(name) {
+  const [{ deployment: d }, history] = await Promise.all([
+    keel("GET", `deployments/get?name=${encodeURIComponent(name)}`),
+    keel("GET", `deployments/history?name=${encodeURIComponent(name)}&max_results=100`),
+  ]);
+  document.title = `${d.name} · Deployments · Keel`;
+  const verdict = d.shadow ? await keel("GET", `deployments/shadow-verdict?name=${encodeURIComponent(name)}`).catch(() => null) : null;
+  const status = h("span", { class: "muted", role: "status" });
+  const rollback = async (revision) => {
+    try {
+      await keel("POST", "deployments/rollback", { name: d.name, revision, message: `rolled back from the web UI to revision ${revision}` });
+      await deploymentPage(name);
+      document.querySelector("[role=status]").textContent = `Rolled back to revision ${revision}.`;
+    } catch (error) { showError(error); }
+  };
+  main.replaceChildren(
+    h("p", {}, h("a", { href: "#/deployments" }, "Deployments"), " /"),
+    h("h1", {}, d.name),
+    h("dl", { class: "facts" },
+      h("dt", {}, "Endpoint"), h("dd", {}, d.endpoint),
+      h("dt", {}, "Status"), h("dd", {}, d.status),
+      h("dt", {}, "Revision"), h("dd", {}, d.revision),
+      h("dt", {}, "Sticky header"), h("dd", {}, d.sticky_header ?? "none"),
+      h("dt", {}, "Inference log"), h("dd", {}, `${percent(d.inference_log.sample_rate)} of requests, kept ${d.inference_log.retention_days} days`)),
+    status,
+    h("h2", {}, "Routes"),
+    h("table", { "aria-label": "Routes" },
+      h("thead", {}, h("tr", {}, ["Route", "Model", "Weight", "Serving now"].map((c) => h("th", { scope: "col" }, c)))),
+      h("tbody", {}, d.routes.map((r) => {
+        const serving = (d.serving ?? []).find((s) => s.route === r.name);
+        return h("tr", {}, h("td", {}, r.name), h("td", {}, r.model_uri), h("td", { class: "n" }, r.weight),
+          h("td", {}, serving ? `${serving.model_name} v${serving.version} (${percent(serving.share)})` : "loading"));
+      }))),
+    d.shadow ? h("h2", {}, "Shadow") : null,
+    d.shadow ? h("p", {}, `${d.shadow.model_uri} gets ${percent(d.shadow.share)} of the traffic. `, verdict?.verdict?.summary ?? "No verdict yet.") : null,
+    d.rollout ? h("h2", {}, "Rollout") : null,
+    d.rollout ? h("pre", {}, JSON.stringify(d.rollout, null, 2)) : null,
+    h("h2", {}, "Revisions"),
+    h("table", { "aria-label": "Revisions" },
+      h("thead", {}, h("tr", {}, ["Revision", "Change", "Versions", "Message", "When", ""].map((c) => h("th", { scope: "col" }, c)))),
+      h("tbody", {}, (history.revisions ?? []).map((rev) => h("tr", {},
+        h("td", { class: "n" }, rev.revision), h("td", {}, rev.kind), h("td", {}, (rev.versions ?? []).join(", ")),
+        h("td", {}, rev.message ?? ""), h("td", {}, time(rev.time)),
+        h("td", {}, rev.revision === d.revision ? "current"
+          : h("button", { type: "button", onclick: () => rollback(rev.revision) }, `Roll back to revision ${rev.revision}`)))))),
+    h("h2", {}, "Events"),
+    (history.events ?? []).length === 0 ? h("p", { class: "muted" }, "No events.")
+      : h("ul", {}, history.events.map((e) => h("li", {}, `${time(e.time)} · revision ${e.revision} · ${e.kind}: ${e.message}`))));
 }
 
 // --- Monitoring ------------------------------------------------------------------------------
