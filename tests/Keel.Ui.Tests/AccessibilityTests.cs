@@ -27,6 +27,7 @@ public sealed class AccessibilityTests(UiFixture fixture) : IClassFixture<UiFixt
             ("/#/models", "Registered models"),
             ("/#/monitors", "Monitors"),
             ("/#/deployments", "Deployments"),
+            ("/#/datasets", "Datasets"),
         })
         {
             await page.GotoAsync(url);

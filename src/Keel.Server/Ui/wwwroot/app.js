@@ -14,7 +14,7 @@ function h(tag, attributes = {}, ...children) {
     if (name.startsWith("on")) element.addEventListener(name.slice(2), value);
     else element.setAttribute(name, value === true ? "" : String(value));
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === undefined || child === null) continue;
     element.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
@@ -47,6 +47,7 @@ function clearError() {
   errorBox.textContent = "";
 }
 
+const percent = (share) => `${Math.round(share * 1000) / 10} %`;
 const time = (ms) => (ms ? new Date(Number(ms)).toISOString().replace("T", " ").slice(0, 19) : "");
 const number = (v) => (typeof v === "number" ? (Math.abs(v) >= 1e6 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(4) : String(+v.toFixed(6))) : v);
 
@@ -69,6 +70,9 @@ async function render() {
     else if (parts[0] === "runs" && parts[1]) await runPage(parts[1]);
     else if (parts[0] === "models" && parts[1]) await modelPage(parts[1]);
     else if (parts[0] === "models") await modelsPage(query);
+    else if (parts[0] === "datasets" && parts[1] && parts[2]) await datasetVersionPage(parts[1], parts[2]);
+    else if (parts[0] === "datasets" && parts[1]) await datasetPage(parts[1]);
+    else if (parts[0] === "datasets") await datasetsPage();
     else if (parts[0] === "deployments" && parts[1]) await deploymentPage(parts[1]);
     else if (parts[0] === "deployments") await deploymentsPage();
     else if (parts[0] === "monitors" && parts[1]) await monitorPage(parts[1]);
@@ -273,9 +277,69 @@ async function modelPage(name) {
       h("tbody", {}, rows)));
 }
 
-// --- Deployments -----------------------------------------------------------------------------
+// --- Datasets --------------------------------------------------------------------------------
 
-const percent = (share) => `${Math.round(share * 1000) / 10} %`;
+const bytes = (n) => n >= 1 << 30 ? `${(n / (1 << 30)).toFixed(1)} GiB` : n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`;
+
+async function datasetsPage() {
+  document.title = "Datasets · Keel";
+  const { datasets = [] } = await keel("GET", "datasets/list");
+  main.replaceChildren(
+    h("h1", {}, "Datasets"),
+    datasets.length === 0 ? h("p", { class: "muted" }, "No dataset yet: keel data add NAME PATH.")
+      : h("table", { "aria-label": "Datasets" },
+        h("thead", {}, h("tr", {}, ["Name", "Versions", "Latest", "Updated"].map((c) => h("th", { scope: "col" }, c)))),
+        h("tbody", {}, datasets.map((d) => h("tr", {},
+          h("td", {}, h("a", { href: link(["datasets", d.name]) }, d.name)),
+          h("td", { class: "n" }, d.version_count),
+          h("td", {}, d.latest_version ?? ""),
+          h("td", {}, time(d.last_updated_time)))))));
+}
+
+async function datasetPage(name) {
+  const { versions = [] } = await keel("GET", `datasets/versions/list?name=${encodeURIComponent(name)}`);
+  document.title = `${name} · Datasets · Keel`;
+  main.replaceChildren(
+    h("p", {}, h("a", { href: "#/datasets" }, "Datasets"), " /"),
+    h("h1", {}, name),
+    h("table", { "aria-label": "Versions" },
+      h("thead", {}, h("tr", {}, ["Version", "ID", "Message", "Author", "Size", "Files", "Rows", "Created"].map((c) => h("th", { scope: "col" }, c)))),
+      h("tbody", {}, versions.map((v) => h("tr", {},
+        h("td", {}, h("a", { href: link(["datasets", name, String(v.number)]) }, `version ${v.number}`)),
+        h("td", {}, v.id.slice(0, 12)), h("td", {}, v.message ?? ""), h("td", {}, v.author ?? ""),
+        h("td", { class: "n" }, bytes(v.size_bytes)), h("td", { class: "n" }, v.file_count), h("td", { class: "n" }, v.row_count ?? ""),
+        h("td", {}, time(v.creation_time)))))));
+}
+
+async function datasetVersionPage(name, version) {
+  const query = `name=${encodeURIComponent(name)}&version=${encodeURIComponent(version)}`;
+  const [detail, { profiles = {} }] = await Promise.all([keel("GET", `datasets/versions/get?${query}`), keel("GET", `datasets/versions/profile?${query}`)]);
+  const v = detail.version;
+  document.title = `${name}@${v.number} · Datasets · Keel`;
+  const profileSections = Object.entries(profiles).map(([path, profile]) => [
+    h("h2", {}, `Profile of ${path} (${profile.row_count} rows)`),
+    h("table", { "aria-label": `Profile of ${path}` },
+      h("thead", {}, h("tr", {}, ["Column", "Type", "Missing", "Distinct", "Min", "Mean", "Max", "Std", "Top values"].map((c) => h("th", { scope: "col" }, c)))),
+      h("tbody", {}, profile.columns.map((c) => h("tr", {},
+        h("td", {}, c.name), h("td", {}, c.type), h("td", { class: "n" }, percent(c.missing_share)),
+        h("td", { class: "n" }, `${c.distinct_exact ? "" : "≈"}${c.distinct}`),
+        h("td", { class: "n" }, c.numeric ? number(c.numeric.min) : ""), h("td", { class: "n" }, c.numeric ? number(c.numeric.mean) : ""),
+        h("td", { class: "n" }, c.numeric ? number(c.numeric.max) : ""), h("td", { class: "n" }, c.numeric ? number(c.numeric.std) : ""),
+        h("td", {}, c.categorical ? c.categorical.top_values.slice(0, 3).map((t) => `${t.value} (${percent(t.share)})`).join(", ") : "")))))]);
+  main.replaceChildren(
+    h("p", {}, h("a", { href: "#/datasets" }, "Datasets"), " / ", h("a", { href: link(["datasets", name]) }, name), " /"),
+    h("h1", {}, `${name} version ${v.number}`),
+    h("dl", { class: "facts" },
+      h("dt", {}, "ID"), h("dd", {}, v.id), h("dt", {}, "Source"), h("dd", {}, v.source),
+      h("dt", {}, "Size"), h("dd", {}, `${bytes(v.size_bytes)} in ${v.file_count} file${v.file_count === 1 ? "" : "s"}`),
+      h("dt", {}, "Message"), h("dd", {}, v.message ?? "")),
+    h("h2", {}, "Runs that used it"),
+    (detail.runs ?? []).length === 0 ? h("p", { class: "muted" }, "No run recorded it as an input.")
+      : h("ul", {}, detail.runs.map((id) => h("li", {}, h("a", { href: link(["runs", id]) }, id)))),
+    profileSections.length === 0 ? h("p", { class: "muted" }, "No profile (no tabular file, or too large to profile on add).") : h("section", {}, profileSections));
+}
+
+// --- Deployments -----------------------------------------------------------------------------
 
 async function deploymentsPage() {
   document.title = "Deployments · Keel";
