@@ -40,6 +40,16 @@ public sealed class ExperimentsPagesTests(UiFixture fixture) : IClassFixture<UiF
         await page.GetByRole(AriaRole.Button, new() { Name = "accuracy ▼" }).ClickAsync();
         await Expect(rows.First).ToContainTextAsync("run-26");
 
+        // Compare the two remaining runs: the model is the same, the accuracy differs.
+        await page.GetByRole(AriaRole.Checkbox, new() { Name = "Select run-26" }).CheckAsync();
+        await page.GetByRole(AriaRole.Checkbox, new() { Name = "Select run-28" }).CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Compare selected" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Compare 2 runs" })).ToBeVisibleAsync();
+        await Expect(page.Locator("table[aria-label=Metrics] tr[data-differs=true]")).ToContainTextAsync("accuracy");
+        await Expect(page.Locator("table[aria-label=Parameters] tr[data-differs=true]")).ToHaveCountAsync(0);
+        await UiFixture.ScreenshotAsync(page, "compare");
+        await page.GoBackAsync();
+
         await page.GetByRole(AriaRole.Link, new() { Name = "run-26" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "run-26" })).ToBeVisibleAsync();
         var parameters = page.Locator("table[aria-label=Parameters]");

@@ -68,6 +68,7 @@ async function render() {
   try {
     if (parts[0] === "experiments" && parts[1]) await runsPage(parts[1], query);
     else if (parts[0] === "runs" && parts[1]) await runPage(parts[1]);
+    else if (parts[0] === "compare") await comparePage((query.get("runs") ?? "").split(",").filter(Boolean));
     else if (parts[0] === "models" && parts[1]) await modelPage(parts[1]);
     else if (parts[0] === "models") await modelsPage(query);
     else if (parts[0] === "datasets" && parts[1] && parts[2]) await datasetVersionPage(parts[1], parts[2]);
@@ -144,7 +145,16 @@ async function runsPage(experimentId, query) {
     return h("th", { scope: "col", "aria-sort": active ? (direction === "DESC" ? "descending" : "ascending") : "none" },
       h("button", { type: "button", onclick: () => go({ order: `${field} ${next}` }) }, label, active ? (direction === "DESC" ? " ▼" : " ▲") : ""));
   };
+  const selected = new Set();
+  const compare = h("button", { type: "button", disabled: true, onclick: () => {
+    location.hash = link(["compare"], new URLSearchParams({ runs: [...selected].join(",") }));
+  } }, "Compare selected");
+  const pick = (runId, runName) => h("input", { type: "checkbox", "aria-label": `Select ${runName}`, onchange: (e) => {
+    e.target.checked ? selected.add(runId) : selected.delete(runId);
+    compare.disabled = selected.size < 2;
+  } });
   const head = h("tr", {},
+    h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Select")),
     h("th", { scope: "col" }, "Run"), sortable("Status", "attributes.status"), sortable("Started", "attributes.start_time"),
     metricKeys.map((k) => sortable(k, `metrics.\`${k}\``)),
     paramKeys.map((k) => sortable(k, `params.\`${k}\``)));
@@ -152,6 +162,7 @@ async function runsPage(experimentId, query) {
     const metrics = Object.fromEntries((run.data.metrics ?? []).map((m) => [m.key, m.value]));
     const params = Object.fromEntries((run.data.params ?? []).map((p) => [p.key, p.value]));
     return h("tr", {},
+      h("td", {}, pick(run.info.run_id, run.info.run_name || run.info.run_id)),
       h("td", {}, h("a", { href: link(["runs", run.info.run_id]) }, run.info.run_name || run.info.run_id)),
       h("td", {}, run.info.status),
       h("td", {}, time(run.info.start_time)),
@@ -159,7 +170,7 @@ async function runsPage(experimentId, query) {
       paramKeys.map((k) => h("td", {}, params[k] ?? "")));
   });
 
-  const pager = h("div", { class: "pager" },
+  const pager = h("div", { class: "pager" }, compare,
     token ? h("button", { type: "button", onclick: () => history.back() }, "Previous page") : null,
     result.next_page_token
       ? h("button", { type: "button", onclick: () => { const next = new URLSearchParams(query); next.set("page", result.next_page_token); location.hash = link(["experiments", experimentId], next); } }, "Next page")
@@ -203,6 +214,35 @@ async function runPage(runId) {
     h("h2", {}, "Parameters"), table("Parameters", run.data.params ?? [], (p) => h("td", {}, p.value)),
     h("h2", {}, "Metrics (latest)"), table("Metrics", run.data.metrics ?? [], (m) => h("td", { class: "n" }, number(m.value))),
     h("h2", {}, "Tags"), table("Tags", tags, (t) => h("td", {}, t.value)));
+}
+
+// --- Compare runs ----------------------------------------------------------------------------
+
+async function comparePage(runIds) {
+  if (runIds.length < 2) throw new Error("Select at least two runs to compare.");
+  const runs = (await Promise.all(runIds.map((id) => api("GET", `runs/get?run_id=${encodeURIComponent(id)}`)))).map((r) => r.run);
+  document.title = `Compare ${runs.length} runs · Keel`;
+  const name = (run) => run.info.run_name || run.info.run_id;
+  const section = (label, kind, show) => {
+    const values = runs.map((run) => Object.fromEntries((run.data[kind] ?? []).map((x) => [x.key, x.value])));
+    const keys = [...new Set(values.flatMap((v) => Object.keys(v)))].sort();
+    if (keys.length === 0) return h("p", { class: "muted" }, `No ${label.toLowerCase()}.`);
+    return h("table", { "aria-label": label },
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Key"), runs.map((run) => h("th", { scope: "col" }, h("a", { href: link(["runs", run.info.run_id]) }, name(run)))))),
+      h("tbody", {}, keys.map((key) => {
+        const cells = values.map((v) => v[key]);
+        const differs = new Set(cells.map(String)).size > 1;
+        return h("tr", { class: differs ? "differs" : null, "data-differs": differs ? "true" : null },
+          h("th", { scope: "row" }, key, differs ? h("span", { class: "visually-hidden" }, " (differs)") : null),
+          cells.map((c) => h("td", { class: kind === "metrics" ? "n" : null }, c === undefined ? "—" : show(c))));
+      })));
+  };
+  main.replaceChildren(
+    h("p", {}, h("a", { href: "#/experiments" }, "Experiments"), " / ", h("a", { href: link(["experiments", runs[0].info.experiment_id]) }, `experiment ${runs[0].info.experiment_id}`), " /"),
+    h("h1", {}, `Compare ${runs.length} runs`),
+    h("p", { class: "muted" }, "Rows whose values differ are highlighted."),
+    h("h2", {}, "Parameters"), section("Parameters", "params", (v) => v),
+    h("h2", {}, "Metrics (latest)"), section("Metrics", "metrics", number));
 }
 
 // --- Registry --------------------------------------------------------------------------------
