@@ -147,4 +147,11 @@ if (args is ["ui-runs", var uiRuns])
     return;
 }
 
+// `ui-chart POINTS`: a run page's metric chart of POINTS points, in headless Chromium (BenchUi.cs).
+if (args is ["ui-chart", var chartPoints])
+{
+    await Keel.Benchmarks.BenchUi.ChartAsync(int.Parse(chartPoints, System.Globalization.CultureInfo.InvariantCulture));
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Keel.Benchmarks.LogBatchBenchmarks).Assembly).Run(args);

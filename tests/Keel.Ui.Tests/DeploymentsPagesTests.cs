@@ -27,16 +27,36 @@ public sealed class DeploymentsPagesTests(UiFixture fixture) : IClassFixture<UiF
 
         var page = await fixture.NewPageAsync();
         await page.GotoAsync("/#/deployments");
+        await page.GetByLabel("Search deployments").FillAsync(suffix);
+        await Expect(page.Locator("table[aria-label=Deployments] tbody tr:not([hidden])")).ToHaveCountAsync(1);
         await page.GetByRole(AriaRole.Link, new() { Name = name }).ClickAsync();
         var revisions = page.Locator("table[aria-label=Revisions] tbody tr");
         await Expect(revisions).ToHaveCountAsync(2);
         await Expect(page.Locator("table[aria-label=Routes]")).ToContainTextAsync($"models:/{model}/2");
-        await UiFixture.ScreenshotAsync(page, "deployment");
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Roll back to revision 1" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Rolled back to revision 1.");
         await Expect(revisions).ToHaveCountAsync(3);
         await Expect(page.Locator("table[aria-label=Routes]")).ToContainTextAsync($"models:/{model}/1");
         Assert.Equal($"models:/{model}/1", (await fixture.Client.GetDeploymentAsync(name)).Spec.Routes[0].ModelUri);
+
+        // Live traffic: requests sent now show up in the charts fed by /metrics.
+        using var http = new HttpClient { BaseAddress = fixture.Server.BaseUri };
+        var body = """{"dataframe_records": [{"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}]}""";
+        var sent = 0;
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (sent < 20 && watch.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            using var response = await http.PostAsync($"/deployments/{name}/invocations", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+            sent += response.IsSuccessStatusCode ? 1 : 0;
+        }
+
+        Assert.Equal(20, sent);
+        var live = page.Locator("#live-status");
+        await Expect(live).ToHaveAttributeAsync("data-requests", new System.Text.RegularExpressions.Regex("^(2[0-9]|[3-9][0-9]|[0-9]{3,})$"), new() { Timeout = 15_000 });
+        await Expect(page.Locator("figure[aria-label='Requests per second'][data-ready=true]")).ToBeVisibleAsync();
+        await Expect(page.Locator("figure[aria-label=Latency][data-ready=true]")).ToBeVisibleAsync();
+        await UiFixture.ScreenshotAsync(page, "deployment");
+        await UiFixture.AssertAccessibleAsync(page);
     }
 }

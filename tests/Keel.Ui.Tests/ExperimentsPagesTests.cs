@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -47,16 +48,144 @@ public sealed class ExperimentsPagesTests(UiFixture fixture) : IClassFixture<UiF
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Compare 2 runs" })).ToBeVisibleAsync();
         await Expect(page.Locator("table[aria-label=Metrics] tr[data-differs=true]")).ToContainTextAsync("accuracy");
         await Expect(page.Locator("table[aria-label=Parameters] tr[data-differs=true]")).ToHaveCountAsync(0);
+        await Expect(page.Locator("figure[aria-label='accuracy by run'][data-ready=true]")).ToBeVisibleAsync();
+        await Expect(page.Locator("figure[aria-label='accuracy by run'] .u-legend")).ToContainTextAsync("run-26");
+        await Expect(page.Locator("figure[aria-label='accuracy against model'][data-ready=true]")).ToBeVisibleAsync();
         await UiFixture.ScreenshotAsync(page, "compare");
+        await UiFixture.AssertAccessibleAsync(page);
         await page.GoBackAsync();
+        await Expect(rows).ToHaveCountAsync(2);
 
-        await page.GetByRole(AriaRole.Link, new() { Name = "run-26" }).ClickAsync();
+        await rows.GetByRole(AriaRole.Link, new() { Name = "run-26" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "run-26" })).ToBeVisibleAsync();
         var parameters = page.Locator("table[aria-label=Parameters]");
         await Expect(parameters).ToContainTextAsync("tree");
         await Expect(page.Locator("table[aria-label=Metrics]")).ToContainTextAsync((0.76).ToString(CultureInfo.InvariantCulture));
-        await UiFixture.ScreenshotAsync(page, "run");
+        UiFixture.AssertNoScriptErrors(page);
     }
+
+    [Fact]
+    public async Task The_column_picker_chooses_the_columns_of_the_runs_table_and_the_url_keeps_them()
+    {
+        var experimentId = await fixture.Client.CreateExperimentAsync("ui-columns-" + Guid.NewGuid().ToString("N")[..6]);
+        await using (var run = await fixture.Client.StartRunAsync(experimentId, runName: "wide"))
+        {
+            await run.LogParamAsync("depth", "4");
+            run.LogMetric("accuracy", 0.9);
+            run.LogMetric("loss", 0.1);
+        }
+
+        var page = await fixture.NewPageAsync();
+        await page.GotoAsync($"/#/experiments/{experimentId}");
+        await Expect(page.GetByRole(AriaRole.Columnheader, new() { Name = "loss" })).ToBeVisibleAsync();
+        await page.GetByText("Columns (3 shown)").ClickAsync();
+        await page.GetByRole(AriaRole.Checkbox, new() { Name = "loss" }).UncheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Show these columns" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Columnheader, new() { Name = "loss" })).ToHaveCountAsync(0);
+        await Expect(page.GetByRole(AriaRole.Columnheader, new() { Name = "accuracy" })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Columnheader, new() { Name = "depth (param)" })).ToBeVisibleAsync();
+        Assert.Contains("cols=", page.Url, StringComparison.Ordinal);
+
+        // The URL alone brings the same columns back (a link someone else opens).
+        var other = await fixture.NewPageAsync();
+        await other.GotoAsync(page.Url);
+        await Expect(other.GetByRole(AriaRole.Columnheader, new() { Name = "accuracy" })).ToBeVisibleAsync();
+        await Expect(other.GetByRole(AriaRole.Columnheader, new() { Name = "loss" })).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task A_run_page_charts_a_metric_history_by_step_or_time_with_smoothing_and_log_scale()
+    {
+        string runId;
+        await using (var run = await fixture.Client.StartRunAsync("ui-history-" + Guid.NewGuid().ToString("N")[..6], runName: "long"))
+        {
+            runId = run.RunId;
+            var start = TimeProvider.System.GetUtcNow().AddHours(-1);
+            for (var step = 0; step < 1000; step++)
+            {
+                run.LogMetric("loss", 1.0 / (1 + step), step, start.AddSeconds(step));
+            }
+
+            run.LogMetric("accuracy", 0.8);
+        }
+
+        var page = await fixture.NewPageAsync();
+        await page.GotoAsync($"/#/runs/{runId}");
+        // The first metric by name is charted; its history is the whole series.
+        await Expect(page.Locator("figure[aria-label=accuracy][data-ready=true]")).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Chart of loss" }).ClickAsync();
+        var chart = page.Locator("figure[aria-label=loss][data-ready=true]");
+        await Expect(chart).ToHaveAttributeAsync("data-points", "1000");
+        await Expect(chart).ToContainTextAsync("1,000 points, x: step");
+
+        await page.GetByLabel("x axis").SelectOptionAsync("time");
+        await Expect(page.Locator("figure[aria-label=loss]")).ToContainTextAsync("x: wall time");
+        await page.GetByLabel("log scale").CheckAsync();
+        await Expect(page.Locator("figure[aria-label=loss]")).ToContainTextAsync("log scale");
+        await page.GetByLabel("Smoothing").EvaluateAsync("(e) => { e.value = '0.6'; e.dispatchEvent(new Event('change')); }");
+        await Expect(page.Locator("figure[aria-label=loss] .u-legend")).ToContainTextAsync("smoothed 0.60");
+        Assert.Contains("x=time", page.Url, StringComparison.Ordinal);
+        Assert.Contains("log=1", page.Url, StringComparison.Ordinal);
+        Assert.Contains("smooth=0.6", page.Url, StringComparison.Ordinal);
+        await UiFixture.ScreenshotAsync(page, "run");
+
+        // The same URL opens the same chart.
+        var other = await fixture.NewPageAsync();
+        await other.GotoAsync(page.Url);
+        await Expect(other.Locator("figure[aria-label=loss][data-ready=true]")).ToContainTextAsync("x: wall time, log scale");
+        await UiFixture.AssertAccessibleAsync(other);
+    }
+
+    [Fact]
+    public async Task The_artifacts_browser_previews_text_json_csv_and_images_and_downloads_them()
+    {
+        string runId;
+        await using (var run = await fixture.Client.StartRunAsync("ui-artifacts-" + Guid.NewGuid().ToString("N")[..6], runName: "with-files"))
+        {
+            runId = run.RunId;
+            async Task Upload(string path, byte[] content)
+            {
+                using var stream = new MemoryStream(content);
+                await fixture.Client.UploadArtifactAsync(run.RunId, path, stream);
+            }
+
+            await Upload("notes.txt", Encoding.UTF8.GetBytes("trained on the full set\n"));
+            await Upload("eval/metrics.json", Encoding.UTF8.GetBytes("{\"auc\":0.93,\"classes\":[\"a\",\"b\"]}"));
+            await Upload("eval/predictions.csv", Encoding.UTF8.GetBytes("id,label,\"note, quoted\"\n1,a,\"x, y\"\n2,b,z\n"));
+            await Upload("plot.png", Convert.FromBase64String(OnePixelPng));
+        }
+
+        var page = await fixture.NewPageAsync();
+        await page.GotoAsync($"/#/runs/{runId}");
+        var tree = page.GetByRole(AriaRole.Tree, new() { Name = "Artifact files" });
+        var preview = page.Locator("#artifact-preview");
+        await tree.GetByRole(AriaRole.Button, new() { Name = "notes.txt" }).ClickAsync();
+        await Expect(preview).ToContainTextAsync("trained on the full set");
+
+        await tree.GetByRole(AriaRole.Button, new() { Name = "eval/" }).ClickAsync();
+        await tree.GetByRole(AriaRole.Button, new() { Name = "metrics.json" }).ClickAsync();
+        await Expect(preview.Locator("pre")).ToContainTextAsync("\"auc\": 0.93");
+        await tree.GetByRole(AriaRole.Button, new() { Name = "predictions.csv" }).ClickAsync();
+        await Expect(preview.GetByRole(AriaRole.Columnheader, new() { Name = "note, quoted" })).ToBeVisibleAsync();
+        await Expect(preview.Locator("tbody tr")).ToHaveCountAsync(2);
+        await Expect(preview.Locator("tbody tr").First).ToContainTextAsync("x, y");
+        Assert.Contains("artifact=eval", page.Url, StringComparison.Ordinal);
+
+        await tree.GetByRole(AriaRole.Button, new() { Name = "plot.png" }).ClickAsync();
+        var image = preview.GetByRole(AriaRole.Img, new() { Name = "plot.png" });
+        await Expect(image).ToBeVisibleAsync();
+        await page.WaitForFunctionAsync("() => document.querySelector('#artifact-preview img')?.naturalWidth === 1");
+
+        var download = await preview.GetByRole(AriaRole.Link, new() { Name = "Download" }).GetAttributeAsync("href");
+        var response = await page.APIRequest.GetAsync(download!);
+        Assert.Equal(200, response.Status);
+        Assert.Contains("attachment", response.Headers["content-disposition"], StringComparison.Ordinal);
+        Assert.Equal(Convert.FromBase64String(OnePixelPng), await response.BodyAsync());
+        await UiFixture.ScreenshotAsync(page, "artifacts");
+        await UiFixture.AssertAccessibleAsync(page);
+    }
+
+    private const string OnePixelPng = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
 
     [Fact]
     public async Task An_api_error_reads_as_a_message_not_a_blank_page()

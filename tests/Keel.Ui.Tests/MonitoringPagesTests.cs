@@ -66,8 +66,22 @@ public sealed class MonitoringPagesTests(UiFixture fixture) : IClassFixture<UiFi
         await Expect(windows).ToHaveCountAsync(2);
         await UiFixture.ScreenshotAsync(page, "monitor");
 
-        await windows.First.GetByRole(AriaRole.Link).ClickAsync();
+        await Expect(page.Locator("figure[aria-label='Drift over time'][data-ready=true]")).ToBeVisibleAsync();
+        await Expect(page.Locator("table[aria-label=Features] tbody tr")).ToHaveCountAsync(4);
+        await Expect(page.Locator("main")).ToContainTextAsync("Alerts on this monitor");
+        await UiFixture.AssertAccessibleAsync(page);
+
+        await windows.First.GetByRole(AriaRole.Link, new() { Name = "features" }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "petal_length" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "petal_length" })).ToBeVisibleAsync();
-        await Expect(page.Locator("svg").First).ToBeVisibleAsync();
+        await Expect(page.Locator("#feature-verdict")).ToContainTextAsync("by ks");
+        var histogram = page.Locator("figure[aria-label='Reference vs current: petal_length'][data-ready=true]");
+        await Expect(histogram).ToBeVisibleAsync();
+        await Expect(histogram.Locator(".u-legend")).ToContainTextAsync("reference (150 rows)");
+        await Expect(histogram.Locator(".u-legend")).ToContainTextAsync("current (10 rows)");
+        await Expect(page.Locator("figure[aria-label='petal_length over time'][data-ready=true]")).ToBeVisibleAsync();
+        Assert.Contains("window=", page.Url, StringComparison.Ordinal);
+        await UiFixture.ScreenshotAsync(page, "monitor-feature");
+        await UiFixture.AssertAccessibleAsync(page);
     }
 }

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using Deque.AxeCore.Playwright;
 using Keel.Client;
 using Keel.Testing;
 using Microsoft.Playwright;
@@ -35,10 +37,42 @@ public sealed class UiFixture : IAsyncLifetime
         });
     }
 
+    private static readonly ConditionalWeakTable<IPage, List<string>> ScriptErrors = [];
+
+    /// <summary>A page in a fresh browser context; uncaught script errors are recorded for <see cref="AssertNoScriptErrors"/>.</summary>
     public async Task<IPage> NewPageAsync()
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = Server.BaseUri.ToString(), ViewportSize = new() { Width = 1280, Height = 900 } });
-        return await context.NewPageAsync();
+        var page = await context.NewPageAsync();
+        var errors = new List<string>();
+        ScriptErrors.Add(page, errors);
+        page.PageError += (_, error) =>
+        {
+            lock (errors)
+            {
+                errors.Add(error);
+            }
+        };
+        return page;
+    }
+
+    /// <summary>axe-core (from its npm package, inside Deque.AxeCore.Playwright) finds no serious or critical violation on the page as it is.</summary>
+    public static async Task AssertAccessibleAsync(IPage page)
+    {
+        var results = await page.RunAxe();
+        var serious = results.Violations.Where(v => v.Impact is "serious" or "critical").ToList();
+        Assert.True(serious.Count == 0, $"{page.Url}: " + string.Join("; ", serious.Select(v => $"{v.Id} ({v.Impact}): {v.Help} at {string.Join(", ", v.Nodes.Select(n => n.Target))}")));
+        AssertNoScriptErrors(page);
+    }
+
+    /// <summary>Fails when a script of the page threw without catching (a broken page that may still look fine).</summary>
+    public static void AssertNoScriptErrors(IPage page)
+    {
+        var errors = ScriptErrors.TryGetValue(page, out var list) ? list : [];
+        lock (errors)
+        {
+            Assert.True(errors.Count == 0, "Uncaught script errors:\n" + string.Join("\n", errors));
+        }
     }
 
     /// <summary>Saves a screenshot of the page under docs/screenshots/ when KEEL_UPDATE_SCREENSHOTS=1.</summary>

@@ -1,10 +1,13 @@
 using Keel.Core.Artifacts;
 using Keel.Core.Errors;
+using Keel.Core.Registry;
 using Keel.Core.Tracking;
 using Keel.Server.Http;
 using Keel.Storage.Artifacts.Local;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -29,6 +32,42 @@ internal static class ArtifactsEndpoints
         .Add("POST", "mlflow-artifacts/mpu/create/{**path}", Permission.Edit, MultipartNotSupported, rawBody: true)
         .Add("POST", "mlflow-artifacts/mpu/complete/{**path}", Permission.Edit, MultipartNotSupported, rawBody: true)
         .Add("POST", "mlflow-artifacts/mpu/abort/{**path}", Permission.Edit, MultipartNotSupported, rawBody: true);
+
+    /// <summary>
+    /// MLflow's UI download route, outside the API prefix: `GET /get-artifact?path=…&amp;run_uuid=…`
+    /// streams one file of a run as an attachment, wherever the run's artifact root is served from
+    /// (the proxied store or a local folder). Keel's web UI previews and downloads through it.
+    /// </summary>
+    public static IEndpointRouteBuilder MapKeelGetArtifact(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/get-artifact", async context =>
+        {
+            var services = context.RequestServices;
+            var request = new MlflowRequest(context, MlflowArgs.FromQuery(context.Request.Query),
+                services.GetRequiredService<TrackingService>(), services.GetRequiredService<RegistryService>());
+            await (await GetRunArtifact(request)).ExecuteAsync(context);
+        }).WithMetadata(new RequiredPermission(Permission.Read));
+        return app;
+    }
+
+    private static async Task<IResult> GetRunArtifact(MlflowRequest r)
+    {
+        var runId = r.Args.String("run_uuid") ?? r.Args.String("run_id") ?? throw KeelException.Missing("run_uuid");
+        var path = ArtifactPaths.Validate(r.Args.RequiredString("path"));
+        var run = await r.Tracking.GetRunAsync(runId, r.Ct);
+        var (store, root) = RunArtifactRoot(r, run.Info);
+        var stream = (store is null ? null : await store.OpenReadAsync(ArtifactPaths.Combine(root, path), r.Ct))
+            ?? throw KeelException.NotFound($"Artifact '{path}' of run '{runId}' not found.");
+        return Attachment(r, path, stream);
+    }
+
+    private static IResult Attachment(MlflowRequest r, string path, Stream stream)
+    {
+        var name = path[(path.LastIndexOf('/') + 1)..];
+        r.Http.Response.Headers.ContentDisposition = $"attachment; filename={name}";
+        r.Http.Response.Headers.XContentTypeOptions = "nosniff";
+        return Results.Stream(stream, ContentTypes.TryGetContentType(name, out var type) ? type : "application/octet-stream");
+    }
 
     private static IArtifactStore Store(MlflowRequest r) => r.Http.RequestServices.GetRequiredService<IArtifactStore>();
 
@@ -125,10 +164,7 @@ internal static class ArtifactsEndpoints
         var path = ArtifactPaths.Validate(RoutePath(r));
         var stream = await Store(r).OpenReadAsync(path, r.Ct)
             ?? throw KeelException.NotFound($"File {path} not found.");
-        var name = path[(path.LastIndexOf('/') + 1)..];
-        r.Http.Response.Headers.ContentDisposition = $"attachment; filename={name}";
-        r.Http.Response.Headers.XContentTypeOptions = "nosniff";
-        return Results.Stream(stream, ContentTypes.TryGetContentType(name, out var type) ? type : "application/octet-stream");
+        return Attachment(r, path, stream);
     }
 
     private static async Task<IResult> Upload(MlflowRequest r)

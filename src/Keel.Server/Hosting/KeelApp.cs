@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Net;
 using Keel.Core.Errors;
+using Keel.Server.Endpoints;
 using Keel.Server.Serving;
 using Keel.Server.Ui;
 using Microsoft.AspNetCore.Builder;
@@ -32,6 +33,7 @@ public static class KeelApp
         app.UseKeelErrors();
         app.MapKeelHealth();
         app.MapKeelMlflow();
+        app.MapKeelGetArtifact();
         app.MapServingEndpoints(single: false);
         app.MapMetrics(app.Services.GetRequiredService<ServingMetrics>().Registry);
         app.MapKeelUi();

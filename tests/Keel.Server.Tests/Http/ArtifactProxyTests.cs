@@ -191,6 +191,33 @@ public sealed class ArtifactProxyTests(HttpServerFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task The_ui_download_route_streams_a_run_file_as_an_attachment_and_names_what_is_wrong()
+    {
+        var experimentId = await _client.CreateExperimentAsync();
+        var runId = await _client.CreateRunAsync(experimentId);
+        await PutAsync($"{experimentId}/{runId}/artifacts/eval/metrics.json", "{\"auc\": 0.9}");
+
+        foreach (var id in new[] { "run_uuid", "run_id" })
+        {
+            using var response = await _client.GetAsync($"/get-artifact?path=eval/metrics.json&{id}={runId}");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+            Assert.Equal("attachment; filename=metrics.json", response.Content.Headers.ContentDisposition?.ToString());
+            Assert.Contains("nosniff", response.Headers.GetValues("X-Content-Type-Options"));
+            Assert.Equal("{\"auc\": 0.9}", await response.Content.ReadAsStringAsync());
+        }
+
+        await _client.GetAsync($"/get-artifact?path=eval/missing.json&run_uuid={runId}")
+            .ErrorAsync(HttpStatusCode.NotFound, "RESOURCE_DOES_NOT_EXIST", "eval/missing.json");
+        await _client.GetAsync($"/get-artifact?path=../../other/secret.txt&run_uuid={runId}")
+            .ErrorAsync(HttpStatusCode.BadRequest, "INVALID_PARAMETER_VALUE", "path");
+        await _client.GetAsync("/get-artifact?path=eval/metrics.json")
+            .ErrorAsync(HttpStatusCode.BadRequest, "INVALID_PARAMETER_VALUE", "run_uuid");
+        await _client.GetAsync($"/get-artifact?run_uuid={runId}")
+            .ErrorAsync(HttpStatusCode.BadRequest, "INVALID_PARAMETER_VALUE", "path");
+    }
+
+    [Fact]
     public async Task An_artifact_put_needs_no_json_content_type()
     {
         var path = $"content-type/{Guid.NewGuid():N}/notes.txt";
