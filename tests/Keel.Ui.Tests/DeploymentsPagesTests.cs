@@ -59,4 +59,37 @@ public sealed class DeploymentsPagesTests(UiFixture fixture) : IClassFixture<UiF
         await UiFixture.ScreenshotAsync(page, "deployment");
         await UiFixture.AssertAccessibleAsync(page);
     }
+    [Fact]
+    public async Task A_deployment_in_a_rollout_shows_its_steps_its_gates_and_its_shadow()
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..6];
+        var model = "ui-rollout-iris-" + suffix;
+        for (var i = 0; i < 3; i++)
+        {
+            await using var run = await fixture.Client.StartRunAsync("ui-rollout-" + suffix);
+            await run.LogOnnxModelAsync(RepositoryFiles.SharedFixture("iris_forest.onnx"), "model", new LogModelOptions { RegisteredModelName = model });
+        }
+
+        var name = "ui-rollout-" + suffix;
+        await fixture.Client.CreateDeploymentAsync(name, new DeploymentSpec(
+            [new RouteSpec("primary", $"models:/{model}/1", 100)], new ShadowSpec($"models:/{model}/3", 0.5), null, InferenceLogSpec.Default, null));
+        await fixture.Client.UpdateDeploymentAsync(name, rollout: new RolloutSpec($"models:/{model}/2",
+            [new RolloutStep(25, null, 1_000_000), new RolloutStep(100, null, null)], new RolloutGates(0.01, 2, 50)));
+
+        var page = await fixture.NewPageAsync();
+        await page.GotoAsync($"/#/deployments/{name}");
+        var steps = page.GetByRole(AriaRole.List, new() { Name = "Rollout steps" });
+        await Expect(page.Locator("main")).ToContainTextAsync($"Rolling out models:/{model}/2: running at step 1 of 2");
+        await Expect(steps.Locator("li")).ToHaveCountAsync(2);
+        await Expect(steps.Locator("li[aria-current=step]")).ToContainTextAsync("25 % of the traffic, at least 1000000 requests");
+        await Expect(page.Locator("main")).ToContainTextAsync("p99 may grow ×2, judged after 50 requests");
+        await Expect(page.GetByText("No gate decision yet.")).ToBeVisibleAsync();
+        await Expect(page.Locator("main")).ToContainTextAsync($"models:/{model}/3 gets a copy of 50 % of the traffic.");
+        var routes = page.Locator("table[aria-label=Routes] tbody tr");
+        await Expect(routes).ToHaveCountAsync(2);
+        await Expect(routes.Nth(0)).ToContainTextAsync("75 %");
+        await Expect(routes.Nth(1).Locator("td").First).ToHaveTextAsync("rollout");
+        await Expect(routes.Nth(1)).ToContainTextAsync("25 %");
+        await UiFixture.AssertAccessibleAsync(page);
+    }
 }

@@ -88,11 +88,11 @@ export const empty = (text) => h("p", { class: "muted" }, text);
 
 /**
  * A search box that filters the rows of a list already on the page (lists that the API returns
- * whole: datasets, deployments, monitors, alert rules). The text is kept in the URL (?q=).
+ * whole: datasets, deployments, monitors, alert rules). The text is kept in the URL (?q= or ?PARAM=).
  */
-export function listSearch(id, label, rows, textOf) {
+export function listSearch(id, label, rows, textOf, param = "q") {
   const { query } = route();
-  const input = h("input", { type: "search", id, value: query.get("q") ?? "", placeholder: "Contains…" });
+  const input = h("input", { type: "search", id, value: query.get(param) ?? "", placeholder: "Contains…" });
   const count = h("span", { class: "muted", "aria-live": "polite" });
   const apply = () => {
     const needle = input.value.trim().toLowerCase();
@@ -104,7 +104,7 @@ export function listSearch(id, label, rows, textOf) {
     }
     count.textContent = needle ? `${shown} of ${rows.length} shown` : "";
   };
-  input.addEventListener("input", () => { apply(); setQuery({ q: input.value }, { replace: true }); });
+  input.addEventListener("input", () => { apply(); setQuery({ [param]: input.value }, { replace: true }); });
   queueMicrotask(apply);
   return h("div", { class: "toolbar", role: "search" }, h("label", { for: id }, label), input, count);
 }

@@ -33,10 +33,13 @@ function alerts(rules, events) {
   return [
     h("h2", {}, "Alerts"),
     h("p", { class: firing.length ? "bad" : "ok", id: "alert-summary" }, firing.length ? `${plural(firing.length, "rule")} firing: ${firing.map((r) => r.name).join(", ")}.` : "Nothing is firing."),
-    rules.length === 0 ? empty("No alert rule.")
-      : table("Alert rules", ["Name", "Condition", "Severity", "State", "Last value", "Since"], sorted.map((r) => h("tr", { class: r.state === "firing" ? "firing" : null },
+    rules.length === 0 ? empty("No alert rule.") : (() => {
+      const rows = sorted.map((r) => [h("tr", { class: r.state === "firing" ? "firing" : null },
         h("td", {}, r.name), h("td", {}, condition(r.spec)), h("td", {}, r.spec.severity), h("td", {}, r.state),
-        h("td", { class: "n" }, r.last_value === undefined ? "" : number(r.last_value)), h("td", {}, time(r.state_since))))),
+        h("td", { class: "n" }, r.last_value === undefined ? "" : number(r.last_value)), h("td", {}, time(r.state_since))), r]);
+      return [listSearch("rule-search", "Search alert rules", rows, (r) => `${r.name} ${condition(r.spec)} ${r.spec.severity} ${r.state}`, "rules"),
+        table("Alert rules", ["Name", "Condition", "Severity", "State", "Last value", "Since"], rows.map(([row]) => row))];
+    })(),
     h("h3", {}, "Alert history"),
     events.length === 0 ? empty("No alert has fired.")
       : table("Alert events", ["Time", "Rule", "Event", "Message", "Deliveries"], events.map((e) => h("tr", { class: e.kind },
