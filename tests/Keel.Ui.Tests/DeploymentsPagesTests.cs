@@ -12,13 +12,7 @@ public sealed class DeploymentsPagesTests(UiFixture fixture) : IClassFixture<UiF
     [Fact]
     public async Task A_person_rolls_a_deployment_back_to_an_earlier_revision()
     {
-        var suffix = Guid.NewGuid().ToString("N")[..6];
-        var model = "ui-deploy-iris-" + suffix;
-        for (var i = 0; i < 2; i++)
-        {
-            await using var run = await fixture.Client.StartRunAsync("ui-deploy-" + suffix);
-            await run.LogOnnxModelAsync(RepositoryFiles.SharedFixture("iris_forest.onnx"), "model", new LogModelOptions { RegisteredModelName = model });
-        }
+        var (suffix, model) = await RegisterIrisAsync("ui-deploy", versions: 2);
 
         var name = "ui-deploy-" + suffix;
         DeploymentSpec Spec(int version) => new([new RouteSpec("primary", $"models:/{model}/{version}", 100)], null, null, InferenceLogSpec.Default, null);
@@ -59,16 +53,11 @@ public sealed class DeploymentsPagesTests(UiFixture fixture) : IClassFixture<UiF
         await UiFixture.ScreenshotAsync(page, "deployment");
         await UiFixture.AssertAccessibleAsync(page);
     }
+
     [Fact]
     public async Task A_deployment_in_a_rollout_shows_its_steps_its_gates_and_its_shadow()
     {
-        var suffix = Guid.NewGuid().ToString("N")[..6];
-        var model = "ui-rollout-iris-" + suffix;
-        for (var i = 0; i < 3; i++)
-        {
-            await using var run = await fixture.Client.StartRunAsync("ui-rollout-" + suffix);
-            await run.LogOnnxModelAsync(RepositoryFiles.SharedFixture("iris_forest.onnx"), "model", new LogModelOptions { RegisteredModelName = model });
-        }
+        var (suffix, model) = await RegisterIrisAsync("ui-rollout", versions: 3);
 
         var name = "ui-rollout-" + suffix;
         await fixture.Client.CreateDeploymentAsync(name, new DeploymentSpec(
@@ -91,5 +80,19 @@ public sealed class DeploymentsPagesTests(UiFixture fixture) : IClassFixture<UiF
         await Expect(routes.Nth(1).Locator("td").First).ToHaveTextAsync("rollout");
         await Expect(routes.Nth(1)).ToContainTextAsync("25 %");
         await UiFixture.AssertAccessibleAsync(page);
+    }
+
+    /// <summary>A registered model with VERSIONS versions of the iris forest, each from its own run.</summary>
+    private async Task<(string Suffix, string Model)> RegisterIrisAsync(string prefix, int versions)
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..6];
+        var model = $"{prefix}-iris-{suffix}";
+        for (var i = 0; i < versions; i++)
+        {
+            await using var run = await fixture.Client.StartRunAsync($"{prefix}-{suffix}");
+            await run.LogOnnxModelAsync(RepositoryFiles.SharedFixture("iris_forest.onnx"), "model", new LogModelOptions { RegisteredModelName = model });
+        }
+
+        return (suffix, model);
     }
 }

@@ -11,7 +11,7 @@ export async function datasetsPage() {
     h("td", { class: "n" }, d.version_count),
     h("td", {}, d.latest_version ?? ""),
     h("td", {}, time(d.last_updated_time))), d]);
-  fill(main, 
+  fill(main,
     h("h1", {}, "Datasets"),
     datasets.length === 0 ? empty("No dataset yet: keel data add NAME PATH.") : [
       listSearch("dataset-search", "Search datasets", rows, (d) => d.name),
@@ -25,7 +25,7 @@ export async function datasetPage(name) {
   const select = (id, selected) => h("select", { id }, numbers.map((n) => h("option", { value: n, selected: n === selected }, `version ${n}`)));
   const from = select("diff-from", numbers[1] ?? numbers[0]);
   const to = select("diff-to", numbers[0]);
-  fill(main, 
+  fill(main,
     crumbs(["Datasets", "#/datasets"], ""),
     h("h1", {}, name),
     versions.length > 1 ? h("form", { class: "toolbar", "aria-label": "Compare two versions", onsubmit: (e) => {
@@ -49,7 +49,7 @@ export async function datasetVersionPage(name, version, query) {
   const v = detail.version;
   document.title = `${name}@${v.number} · Datasets · Keel`;
   const files = detail.manifest?.files ?? [];
-  fill(main, 
+  fill(main,
     crumbs(["Datasets", "#/datasets"], [name, link(["datasets", name])], ""),
     h("h1", {}, `${name} version ${v.number}`),
     h("dl", { class: "facts" },
@@ -149,7 +149,7 @@ export async function datasetDiffPage(name, query) {
   const profilesA = pa.profiles ?? {};
   const profilesB = pb.profiles ?? {};
   const tabular = [...new Set([...Object.keys(profilesA), ...Object.keys(profilesB)])].sort();
-  fill(main, 
+  fill(main,
     crumbs(["Datasets", "#/datasets"], [name, link(["datasets", name])], ""),
     h("h1", {}, `${name}: version ${a.version.number} → ${b.version.number}`),
     h("p", {}, `${plural(changes.length, "file")} changed, ${unchanged} unchanged; rows ${a.version.row_count ?? "?"} → ${b.version.row_count ?? "?"}; size ${bytes(a.version.size_bytes)} → ${bytes(b.version.size_bytes)}.`),

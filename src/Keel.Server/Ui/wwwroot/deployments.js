@@ -13,7 +13,7 @@ export async function deploymentsPage() {
     h("td", {}, serving(d)),
     h("td", {}, d.shadow_serving ? `${d.shadow_serving.model_name} v${d.shadow_serving.version} (${percent(d.shadow_serving.share)})` : ""),
     h("td", {}, time(d.last_updated_time))), d]);
-  fill(main, 
+  fill(main,
     h("h1", {}, "Deployments"),
     deployments.length === 0 ? empty("No deployment yet: keel deploy create NAME --route models:/NAME@ALIAS.") : [
       listSearch("deployment-search", "Search deployments", rows, (d) => `${d.name} ${serving(d)}`),
@@ -39,7 +39,7 @@ export async function deploymentPage(name) {
   };
   const events = history.events ?? [];
   const total = d.routes.reduce((n, r) => n + r.weight, 0);
-  fill(main, 
+  fill(main,
     crumbs(["Deployments", "#/deployments"], ""),
     h("h1", {}, d.name),
     h("dl", { class: "facts" },

@@ -1,5 +1,5 @@
 // Experiments, the runs table of an experiment, and the comparison of 2–N runs.
-import { fill, api, crumbs, empty, h, link, main, number, plural, quote, route, setQuery, table, time } from "./lib.js";
+import { fill, nameSearch, api, crumbs, empty, h, link, main, number, plural, quote, route, setQuery, table, time } from "./lib.js";
 import { colour, join, lineChart, scatterChart } from "./charts.js";
 import { historyOf, seriesOf } from "./run.js";
 
@@ -12,12 +12,8 @@ export async function experimentsPage(query) {
   const body = { max_results: 1000, order_by: ["creation_time DESC"] };
   if (search) body.filter = `name LIKE '%${quote(search)}%'`;
   const { experiments = [] } = await api("POST", "experiments/search", body);
-  const input = h("input", { type: "search", id: "experiment-search", value: search, placeholder: "Name contains…" });
-  const form = h("form", { class: "toolbar", role: "search", onsubmit: (e) => {
-    e.preventDefault();
-    location.hash = link(["experiments"], new URLSearchParams(input.value ? { search: input.value } : {}));
-  } }, h("label", { for: "experiment-search" }, "Search experiments"), input, h("button", { type: "submit" }, "Search"));
-  fill(main, 
+  const form = nameSearch("experiments", "experiment-search", "Search experiments", search);
+  fill(main,
     h("h1", {}, "Experiments"),
     form,
     table("Experiments", ["Name", "ID", "Created", "Artifact location"], experiments.map((x) => h("tr", {},
@@ -110,7 +106,7 @@ export async function runsPage(experimentId, query) {
       ? h("button", { type: "button", onclick: () => { const next = new URLSearchParams(query); next.set("page", result.next_page_token); location.hash = link(["experiments", experimentId], next); } }, "Next page")
       : null,
     h("span", { class: "muted", id: "run-count" }, `${plural(runs.length, "run")} on this page`));
-  fill(main, 
+  fill(main,
     crumbs(["Experiments", "#/experiments"], ""),
     h("h1", {}, experiment.name),
     form,
@@ -166,7 +162,7 @@ export async function comparePage(runIds, query) {
   };
   const metricKeys = [...new Set(metrics.flatMap((v) => Object.keys(v)))].sort();
   const paramKeys = [...new Set(params.flatMap((v) => Object.keys(v)))].sort();
-  fill(main, 
+  fill(main,
     crumbs(["Experiments", "#/experiments"], [`experiment ${runs[0].info.experiment_id}`, link(["experiments", runs[0].info.experiment_id])], ""),
     h("h1", {}, `Compare ${runs.length} runs`),
     h("p", { class: "muted" }, "Rows whose values differ are highlighted."),

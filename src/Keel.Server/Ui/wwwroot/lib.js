@@ -114,3 +114,12 @@ export function fill(element, ...children) {
   element.replaceChildren(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false)
     .map((c) => (c instanceof Node ? c : document.createTextNode(String(c)))));
 }
+
+/** A name search answered by the server (`?search=` on the page's URL): experiments, models. */
+export function nameSearch(page, id, label, value) {
+  const input = h("input", { type: "search", id, value, placeholder: "Name contains…" });
+  return h("form", { class: "toolbar", role: "search", onsubmit: (e) => {
+    e.preventDefault();
+    location.hash = link([page], new URLSearchParams(input.value ? { search: input.value } : {}));
+  } }, h("label", { for: id }, label), input, h("button", { type: "submit" }, "Search"));
+}

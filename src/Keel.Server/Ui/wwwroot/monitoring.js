@@ -17,7 +17,7 @@ export async function monitorsPage() {
     h("td", {}, reference(m.spec)),
     h("td", {}, m.spec.schedule_seconds ? `every ${m.spec.schedule_seconds}s` : "on demand"),
     h("td", {}, time(m.last_run_time))), m]);
-  fill(main, 
+  fill(main,
     h("h1", {}, "Monitoring"),
     h("h2", {}, "Monitors"),
     monitors.length === 0 ? empty("No monitor yet: keel monitor create NAME -d DEPLOYMENT --reference-dataset NAME@VERSION.") : [
@@ -80,7 +80,7 @@ export async function monitorPage(name) {
   const latest = results[0];
   const ownRules = rules.filter((r) => r.spec.monitor === monitor.name || (!r.spec.monitor && r.spec.deployment === monitor.deployment));
   const ownEvents = events.filter((e) => ownRules.some((r) => r.name === e.rule));
-  fill(main, 
+  fill(main,
     crumbs(["Monitoring", "#/monitors"], ""),
     h("h1", {}, monitor.name),
     h("p", { class: "muted" }, `Deployment `, h("a", { href: link(["deployments", monitor.deployment]) }, monitor.deployment), `; reference ${reference(monitor.spec)}; ${monitor.spec.window_requests ? `latest ${monitor.spec.window_requests} requests` : `${monitor.spec.window_seconds ?? 3600} s windows`}; ${monitor.spec.schedule_seconds ? `every ${monitor.spec.schedule_seconds} s` : "on demand"}.`),
@@ -129,7 +129,7 @@ async function latestFeatures(monitor, result, heading = "Features in the latest
 export async function monitorWindowPage(name, windowEnd) {
   const { monitor } = await keel("GET", `monitors?name=${encodeURIComponent(name)}`);
   document.title = `${monitor.name}, window ${time(Number(windowEnd))} · Keel`;
-  fill(main, 
+  fill(main,
     crumbs(["Monitoring", "#/monitors"], [monitor.name, link(["monitors", monitor.name])], ""),
     h("h1", {}, `${monitor.name}: window ending ${time(Number(windowEnd))}`),
     await latestFeatures(monitor, { window_end: Number(windowEnd) }, "Features"));
@@ -156,7 +156,7 @@ export async function featurePage(name, feature, query) {
   const stat = (k, v) => (v === undefined || v === null ? null : [h("dt", {}, k), h("dd", {}, typeof v === "number" ? number(v) : Array.isArray(v) ? v.join(", ") || "none" : String(v))]);
   const windowSelect = h("select", { id: "feature-window", onchange: (e) => { location.hash = link(["monitors", name, "features", feature], new URLSearchParams({ window: e.target.value })); } },
     results.map((r) => h("option", { value: r.window_end, selected: r.window_end === windowEnd }, time(r.window_end))));
-  fill(main, 
+  fill(main,
     crumbs(["Monitoring", "#/monitors"], [monitor.name, link(["monitors", monitor.name])], ""),
     h("h1", {}, `${feature}`),
     h("div", { class: "toolbar" }, h("label", { for: "feature-window" }, "Window ending"), windowSelect),

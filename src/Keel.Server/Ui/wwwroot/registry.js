@@ -1,18 +1,14 @@
 // Registry: models, versions (source run, signature), aliases and stages, the alias history
 // timeline and the lineage of a version (dataset versions → run → model version → deployments).
-import { fill, api, crumbs, empty, h, keel, link, main, quote, showError, table, time } from "./lib.js";
+import { fill, nameSearch, api, crumbs, empty, h, keel, link, main, quote, showError, table, time } from "./lib.js";
 
 export async function modelsPage(query) {
   const search = query.get("search") ?? "";
   document.title = "Models · Keel";
   const filter = search ? `&filter=${encodeURIComponent(`name LIKE '%${quote(search)}%'`)}` : "";
   const { registered_models: models = [] } = await api("GET", `registered-models/search?max_results=1000${filter}`);
-  const input = h("input", { type: "search", id: "model-search", value: search, placeholder: "Name contains…" });
-  const form = h("form", { class: "toolbar", role: "search", onsubmit: (e) => {
-    e.preventDefault();
-    location.hash = link(["models"], new URLSearchParams(input.value ? { search: input.value } : {}));
-  } }, h("label", { for: "model-search" }, "Search models"), input, h("button", { type: "submit" }, "Search"));
-  fill(main, 
+  const form = nameSearch("models", "model-search", "Search models", search);
+  fill(main,
     h("h1", {}, "Registered models"),
     form,
     table("Registered models", ["Name", "Latest versions", "Aliases", "Updated"], models.map((m) => h("tr", {},
@@ -66,7 +62,7 @@ export async function modelPage(name, query) {
     h("td", {}, servedBy(v).map((d, i) => [i ? ", " : null, h("a", { href: link(["deployments", d.name]) }, d.name)])),
     h("td", {}, v.status),
     h("td", {}, time(v.creation_timestamp))));
-  fill(main, 
+  fill(main,
     crumbs(["Models", "#/models"], ""),
     h("h1", {}, model.name),
     model.description ? h("p", {}, model.description) : null,

@@ -52,7 +52,7 @@ export async function runPage(runId, query) {
   const tags = (run.data.tags ?? []).filter((t) => !t.key.startsWith("mlflow."));
   const metrics = run.data.metrics ?? [];
   const inputs = run.inputs?.dataset_inputs ?? [];
-  fill(main, 
+  fill(main,
     crumbs(["Experiments", "#/experiments"], [`experiment ${info.experiment_id}`, link(["experiments", info.experiment_id])], ""),
     h("h1", {}, info.run_name || info.run_id),
     h("dl", { class: "facts" },
