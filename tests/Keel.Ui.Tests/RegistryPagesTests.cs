@@ -75,13 +75,17 @@ public sealed class RegistryPagesTests(UiFixture fixture) : IClassFixture<UiFixt
         await Expect(timeline.Locator("li").First).ToContainTextAsync("@champion removed (was version 1)");
     }
 
+    /// <summary>As MLflow 2.9 writes it: PyYAML folds the long JSON string of the inputs over several lines.</summary>
     private const string MlModel = """
         artifact_path: model
         flavors:
           onnx:
             onnx_version: 1.15.0
         signature:
-          inputs: '[{"type": "double", "name": "sepal_length", "required": true}, {"type": "double", "name": "sepal_width", "required": true}, {"type": "double", "name": "petal_length", "required": true}, {"type": "double", "name": "petal_width", "required": true}]'
+          inputs: '[{"type": "double", "name": "sepal_length", "required": true}, {"type":
+            "double", "name": "sepal_width", "required": true}, {"type": "double", "name":
+            "petal_length", "required": true}, {"type": "double", "name": "petal_width", "required":
+            true}]'
           outputs: '[{"type": "long", "name": "label", "required": true}]'
           params: null
         """;

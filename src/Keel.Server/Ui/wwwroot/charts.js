@@ -25,6 +25,9 @@ export function smooth(values, weight) {
   return out;
 }
 
+/** Tick spacings for axes of whole numbers (steps): 1, 2, 5, 10, 20, 50, … */
+const INTEGER_STEPS = Array.from({ length: 16 }, (_, i) => [1, 2, 5].map((m) => m * 10 ** i)).flat();
+
 const axisValues = (u, splits) => splits.map((v) => (v === null ? "" : number(v)));
 
 /**
@@ -68,13 +71,13 @@ function figure(label, description, height, build, className = "chart") {
  * series: [{label, values, colour?, width?, dash?, faint?}], x: array; xTime: x in seconds since
  * the epoch (a date axis); logY: logarithmic y (values ≤ 0 are left out).
  */
-export function lineChart({ label, description, x, series, xLabel, yLabel, xTime = false, logY = false, height = 300 }) {
+export function lineChart({ label, description, x, series, xLabel, yLabel, xTime = false, xIntegers = false, logY = false, height = 300 }) {
   return figure(label, description, height, () => {
     const ys = series.map((s) => (logY ? s.values.map((v) => (v > 0 ? v : null)) : s.values));
     return [{
       scales: { x: { time: xTime }, y: logY ? { distr: 3, log: 10 } : {} },
       axes: [
-        { label: xLabel, values: xTime ? undefined : axisValues },
+        { label: xLabel, values: xTime ? undefined : axisValues, incrs: xIntegers ? INTEGER_STEPS : undefined },
         { label: yLabel, values: axisValues, size: 70 },
       ],
       series: [

@@ -183,7 +183,7 @@ async function overlay(runs, metricKeys, query, name) {
     const joined = join(withData.map(([t]) => t));
     return lineChart({
       label: `${metric} by run`, description: `(${axis === "time" ? "wall time" : "step"})`,
-      x: joined[0], xLabel: axis === "time" ? "time" : "step", xTime: axis === "time", yLabel: metric,
+      x: joined[0], xLabel: axis === "time" ? "time" : "step", xTime: axis === "time", xIntegers: axis === "step", yLabel: metric,
       series: withData.map(([, i], j) => ({ label: name(runs[i]), values: joined[j + 1], colour: colour(i) })),
     });
   })();

@@ -130,14 +130,35 @@ async function readMlmodel(run, source) {
   return response.ok ? response.text() : null;
 }
 
-/** inputs/outputs of the YAML `signature:` block: MLflow writes each as one JSON string. */
-function signatureOf(yaml) {
-  const block = yaml.match(/^signature:\n((?:[ \t]+.*\n?)*)/m);
+/**
+ * inputs/outputs of the YAML `signature:` block. MLflow writes each as one JSON string in single
+ * quotes, which PyYAML folds over several lines when it is long (a line break reads as a space).
+ */
+export function signatureOf(yaml) {
+  const block = yaml.match(/^signature:\n((?:[ \t]+.*\n?|\n)*)/m);
   if (!block) return null;
   const side = (name) => {
-    const m = block[1].match(new RegExp(`^\\s+${name}:\\s*'(.*)'\\s*$`, "m")) ?? block[1].match(new RegExp(`^\\s+${name}:\\s*"(.*)"\\s*$`, "m"));
-    if (!m) return null;
-    try { return JSON.parse(m[1].replaceAll("''", "'")); } catch { return null; }
+    const start = block[1].match(new RegExp(`^[ \\t]+${name}:[ \\t]*(['"])`, "m"));
+    if (!start) return null;
+    const quote = start[1];
+    const text = block[1].slice(start.index + start[0].length);
+    let value = "";
+    for (let i = 0; i < text.length; i++) {
+      const c = text[i];
+      if (c === quote && quote === "'" && text[i + 1] === "'") { value += "'"; i++; continue; }
+      if (c === "\\" && quote === '"') { value += text[++i]; continue; }
+      if (c === quote) break;
+      if (c === "\n") {
+        let j = i + 1;
+        while (text[j] === " " || text[j] === "\t") j++;
+        if (text[j] === "\n") { value += "\n"; i = j; continue; }
+        value = value.replace(/[ \t]+$/, "") + " ";
+        i = j - 1;
+        continue;
+      }
+      value += c;
+    }
+    try { return JSON.parse(value); } catch { return null; }
   };
   const result = { inputs: side("inputs"), outputs: side("outputs") };
   return result.inputs || result.outputs ? result : null;

@@ -112,7 +112,7 @@ async function metricChart(runId, keys, query, early) {
     fill(holder, 
       lineChart({
         label: `${key}`, description: `${points.length.toLocaleString("en")} points, x: ${state.axis === "time" ? "wall time" : state.axis === "relative" ? "seconds since the first point" : "step"}${state.log ? ", log scale" : ""}`,
-        x, series, xLabel: state.axis === "step" ? "step" : state.axis === "time" ? "time" : "seconds", yLabel: key, xTime: state.axis === "time", logY: state.log, height: 320,
+        x, series, xLabel: state.axis === "step" ? "step" : state.axis === "time" ? "time" : "seconds", yLabel: key, xTime: state.axis === "time", xIntegers: state.axis === "step", logY: state.log, height: 320,
       }),
       dropped ? h("p", { class: "muted" }, `${dropped} values ≤ 0 are left out on a log scale.`) : null);
   };
@@ -162,7 +162,7 @@ function artifactsBrowser(info, query) {
         button.setAttribute("aria-expanded", String(!expanded));
         children.hidden = expanded;
         if (!expanded && !children.childElementCount) await open(file.path, children);
-      } }, `📁 ${name}/`);
+      } }, `${name}/`);
       return h("li", { role: "treeitem" }, button, children);
     }
     return h("li", { role: "treeitem" },
