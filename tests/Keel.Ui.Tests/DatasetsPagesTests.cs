@@ -21,6 +21,8 @@ public sealed class DatasetsPagesTests(UiFixture fixture) : IClassFixture<UiFixt
 
         var page = await fixture.NewPageAsync();
         await page.GotoAsync("/#/datasets");
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = name })).ToBeVisibleAsync();
+        await UiFixture.ScreenshotAsync(page, "datasets");
         await page.GetByRole(AriaRole.Link, new() { Name = name }).ClickAsync();
         await page.GetByRole(AriaRole.Link, new() { Name = "version 1" }).ClickAsync();
         var profile = page.Locator("table[aria-label='Profile of iris.csv'] tbody tr");
@@ -60,6 +62,11 @@ public sealed class DatasetsPagesTests(UiFixture fixture) : IClassFixture<UiFixt
         await page.GotoAsync($"/#/datasets?q={name[..8]}");
         await page.GetByLabel("Search datasets").FillAsync(name);
         await page.GetByRole(AriaRole.Link, new() { Name = name }).ClickAsync();
+        var versions = page.Locator("table[aria-label=Versions] tbody tr");
+        await page.GetByLabel("Search versions").FillAsync("more");
+        await Expect(versions.Locator("visible=true")).ToHaveCountAsync(1);
+        await Expect(versions.Locator("visible=true")).ToContainTextAsync("more orders");
+        await page.GetByLabel("Search versions").FillAsync("");
         await page.GetByLabel("Compare", new() { Exact = true }).SelectOptionAsync("1");
         await page.GetByLabel("with", new() { Exact = true }).SelectOptionAsync("2");
         await page.GetByRole(AriaRole.Button, new() { Name = "Show the diff" }).ClickAsync();

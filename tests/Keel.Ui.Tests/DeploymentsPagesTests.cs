@@ -23,6 +23,7 @@ public sealed class DeploymentsPagesTests(UiFixture fixture) : IClassFixture<UiF
         await page.GotoAsync("/#/deployments");
         await page.GetByLabel("Search deployments").FillAsync(suffix);
         await Expect(page.Locator("table[aria-label=Deployments] tbody tr:not([hidden])")).ToHaveCountAsync(1);
+        await UiFixture.ScreenshotAsync(page, "deployments");
         await page.GetByRole(AriaRole.Link, new() { Name = name }).ClickAsync();
         var revisions = page.Locator("table[aria-label=Revisions] tbody tr");
         await Expect(revisions).ToHaveCountAsync(2);

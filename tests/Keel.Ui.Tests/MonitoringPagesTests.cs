@@ -57,6 +57,10 @@ public sealed class MonitoringPagesTests(UiFixture fixture) : IClassFixture<UiFi
         var page = await fixture.NewPageAsync();
         await page.GotoAsync("/#/monitors");
         await Expect(page.Locator("table[aria-label='Alert rules']")).ToContainTextAsync($"monitor {name} drift_share >= 0.5");
+        await page.GetByLabel("Search alert rules").FillAsync(name + "-drift");
+        await Expect(page.Locator("table[aria-label='Alert rules'] tbody tr:not([hidden])")).ToHaveCountAsync(1);
+        Assert.Contains("rules=", page.Url, StringComparison.Ordinal);
+        await UiFixture.ScreenshotAsync(page, "monitors");
         await page.GetByRole(AriaRole.Link, new() { Name = name, Exact = true }).ClickAsync();
         var windows = page.Locator("table[aria-label=Windows] tbody tr");
         await Expect(windows).ToHaveCountAsync(1);

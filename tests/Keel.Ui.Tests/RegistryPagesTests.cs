@@ -31,6 +31,8 @@ public sealed class RegistryPagesTests(UiFixture fixture) : IClassFixture<UiFixt
         await page.GotoAsync("/#/models");
         await page.GetByLabel("Search models").FillAsync(name);
         await page.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
+        await Expect(page.Locator("table[aria-label='Registered models'] tbody tr")).ToHaveCountAsync(1);
+        await UiFixture.ScreenshotAsync(page, "models");
         await page.GetByRole(AriaRole.Link, new() { Name = name }).ClickAsync();
 
         var versions = page.Locator("table[aria-label=Versions] tbody tr");

@@ -23,6 +23,11 @@ export async function datasetPage(name) {
   document.title = `${name} · Datasets · Keel`;
   const numbers = versions.map((v) => String(v.number));
   const select = (id, selected) => h("select", { id }, numbers.map((n) => h("option", { value: n, selected: n === selected }, `version ${n}`)));
+  const rows = versions.map((v) => [h("tr", {},
+    h("td", {}, h("a", { href: link(["datasets", name, String(v.number)]) }, `version ${v.number}`)),
+    h("td", {}, v.id.slice(0, 12)), h("td", {}, v.message ?? ""), h("td", {}, v.author ?? ""),
+    h("td", { class: "n" }, bytes(v.size_bytes)), h("td", { class: "n" }, v.file_count), h("td", { class: "n" }, v.row_count ?? ""),
+    h("td", {}, time(v.creation_time))), v]);
   const from = select("diff-from", numbers[1] ?? numbers[0]);
   const to = select("diff-to", numbers[0]);
   fill(main,
@@ -32,11 +37,8 @@ export async function datasetPage(name) {
       e.preventDefault();
       location.hash = link(["datasets", name, "diff"], new URLSearchParams({ from: from.value, to: to.value }));
     } }, h("label", { for: "diff-from" }, "Compare"), from, h("label", { for: "diff-to" }, "with"), to, h("button", { type: "submit" }, "Show the diff")) : null,
-    table("Versions", ["Version", "ID", "Message", "Author", "Size", "Files", "Rows", "Created"], versions.map((v) => h("tr", {},
-      h("td", {}, h("a", { href: link(["datasets", name, String(v.number)]) }, `version ${v.number}`)),
-      h("td", {}, v.id.slice(0, 12)), h("td", {}, v.message ?? ""), h("td", {}, v.author ?? ""),
-      h("td", { class: "n" }, bytes(v.size_bytes)), h("td", { class: "n" }, v.file_count), h("td", { class: "n" }, v.row_count ?? ""),
-      h("td", {}, time(v.creation_time))))));
+    listSearch("version-search", "Search versions", rows, (v) => `version ${v.number} ${v.id} ${v.message ?? ""} ${v.author ?? ""}`),
+    table("Versions", ["Version", "ID", "Message", "Author", "Size", "Files", "Rows", "Created"], rows.map(([row]) => row)));
 }
 
 const versionQuery = (name, version) => `name=${encodeURIComponent(name)}&version=${encodeURIComponent(version)}`;

@@ -42,9 +42,13 @@ function alerts(rules, events) {
     })(),
     h("h3", {}, "Alert history"),
     events.length === 0 ? empty("No alert has fired.")
-      : table("Alert events", ["Time", "Rule", "Event", "Message", "Deliveries"], events.map((e) => h("tr", { class: e.kind },
-        h("td", {}, time(e.time)), h("td", {}, e.rule), h("td", {}, e.kind), h("td", {}, e.message),
-        h("td", {}, (e.deliveries ?? []).map((d) => `${d.status} (${d.attempts})`).join(", "))))),
+      : (() => {
+        const rows = events.map((e) => [h("tr", { class: e.kind },
+          h("td", {}, time(e.time)), h("td", {}, e.rule), h("td", {}, e.kind), h("td", {}, e.message),
+          h("td", {}, (e.deliveries ?? []).map((d) => `${d.status} (${d.attempts})`).join(", "))), e]);
+        return [listSearch("event-search", "Search alert events", rows, (e) => `${e.rule} ${e.kind} ${e.message}`, "events"),
+          table("Alert events", ["Time", "Rule", "Event", "Message", "Deliveries"], rows.map(([row]) => row))];
+      })(),
   ];
 }
 

@@ -1,6 +1,6 @@
 // Registry: models, versions (source run, signature), aliases and stages, the alias history
 // timeline and the lineage of a version (dataset versions → run → model version → deployments).
-import { fill, nameSearch, api, crumbs, empty, h, keel, link, main, quote, showError, table, time } from "./lib.js";
+import { fill, nameSearch, api, crumbs, empty, h, keel, link, listSearch, main, quote, showError, table, time } from "./lib.js";
 
 export async function modelsPage(query) {
   const search = query.get("search") ?? "";
@@ -53,7 +53,7 @@ export async function modelPage(name, query) {
   };
   const servedBy = (v) => deployments.filter((d) => (d.serving ?? []).some((s) => s.model_name === model.name && s.version === v.version)
     || (d.shadow_serving && d.shadow_serving.model_name === model.name && d.shadow_serving.version === v.version));
-  const rows = versions.map((v) => h("tr", { class: v === chosen ? "chosen" : null },
+  const rows = versions.map((v) => [h("tr", { class: v === chosen ? "chosen" : null },
     h("td", {}, h("a", { href: link(["models", model.name], new URLSearchParams({ version: v.version })), "aria-current": v === chosen ? "true" : null }, `version ${v.version}`)),
     h("td", {}, (aliasesOf.get(v.version) ?? []).map((a) => h("span", { class: "alias" }, `@${a} `,
       h("button", { type: "button", "aria-label": `Remove alias ${a}`, onclick: () => removeAlias(a) }, "×")))),
@@ -61,13 +61,14 @@ export async function modelPage(name, query) {
     h("td", {}, v.run_id ? h("a", { href: link(["runs", v.run_id]) }, v.run_id.slice(0, 8)) : ""),
     h("td", {}, servedBy(v).map((d, i) => [i ? ", " : null, h("a", { href: link(["deployments", d.name]) }, d.name)])),
     h("td", {}, v.status),
-    h("td", {}, time(v.creation_timestamp))));
+    h("td", {}, time(v.creation_timestamp))), v]);
   fill(main,
     crumbs(["Models", "#/models"], ""),
     h("h1", {}, model.name),
     model.description ? h("p", {}, model.description) : null,
     form,
-    table("Versions", ["Version", "Aliases", "Stage", "Source run", "Deployed in", "Status", "Created"], rows),
+    listSearch("version-search", "Search versions", rows, (v) => `version ${v.version} ${(aliasesOf.get(v.version) ?? []).map((a) => `@${a}`).join(" ")} ${v.current_stage} ${v.run_id ?? ""} ${v.status} ${v.description ?? ""}`, "versions"),
+    table("Versions", ["Version", "Aliases", "Stage", "Source run", "Deployed in", "Status", "Created"], rows.map(([row]) => row)),
     chosen ? h("section", { id: "version-detail", "aria-label": `Version ${chosen.version}` }, h("h2", {}, `Version ${chosen.version}`), empty("Loading…")) : null,
     h("h2", {}, "Alias and stage history"),
     timeline(history));
