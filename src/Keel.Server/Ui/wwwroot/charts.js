@@ -28,6 +28,12 @@ export function smooth(values, weight) {
 /** Tick spacings for axes of whole numbers (steps): 1, 2, 5, 10, 20, 50, … */
 const INTEGER_STEPS = Array.from({ length: 16 }, (_, i) => [1, 2, 5].map((m) => m * 10 ** i)).flat();
 
+function countValues(values) {
+  let n = 0;
+  for (const v of values) if (v !== null && v !== undefined) n++;
+  return n;
+}
+
 const axisValues = (u, splits) => splits.map((v) => (v === null ? "" : number(v)));
 
 /**
@@ -88,7 +94,8 @@ export function lineChart({ label, description, x, series, xLabel, yLabel, xTime
           width: s.width ?? (s.faint ? 1 : 1.5),
           dash: s.dash,
           spanGaps: true,
-          points: { show: s.points ?? false, size: 5 },
+          // Short series show their points (a single point has no line to draw).
+          points: { show: s.points ?? countValues(s.values) <= 60, size: 5, fill: s.colour ?? colour(i) },
           value: (u, v) => (v === null || v === undefined ? "—" : number(v)),
         })),
       ],

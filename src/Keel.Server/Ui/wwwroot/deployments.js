@@ -148,8 +148,8 @@ function snapshot(samples, deployment) {
 }
 
 function live(d) {
-  const rate = lineChart({ label: "Requests per second", x: [], series: [{ label: "requests/s", values: [] }, { label: "5xx/s", values: [], colour: "#cf222e" }], xLabel: "time", xTime: true, yLabel: "per second", height: 200 });
-  const latency = lineChart({ label: "Latency", description: "(seconds, from the histogram of the last interval)", x: [], series: [{ label: "p50", values: [] }, { label: "p99", values: [], colour: "#8250df" }], xLabel: "time", xTime: true, yLabel: "seconds", height: 200 });
+  const rate = lineChart({ label: "Requests per second", x: [], series: [{ label: "requests/s", values: [], points: false }, { label: "5xx/s", values: [], colour: "#cf222e", points: false }], xLabel: "time", xTime: true, yLabel: "per second", height: 200 });
+  const latency = lineChart({ label: "Latency", description: "(seconds, from the histogram of the last interval)", x: [], series: [{ label: "p50", values: [], points: false }, { label: "p99", values: [], colour: "#8250df", points: false }], xLabel: "time", xTime: true, yLabel: "seconds", height: 200 });
   const note = h("p", { class: "muted", id: "live-status", "aria-live": "polite" }, `Scraping /metrics every ${POLL_MS / 1000} s…`);
   const series = { x: [], rate: [], errors: [], p50: [], p99: [] };
   let previous = null;
