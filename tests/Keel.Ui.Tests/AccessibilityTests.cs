@@ -1,4 +1,5 @@
 using Deque.AxeCore.Playwright;
+using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
 namespace Keel.Ui.Tests;
@@ -36,5 +37,26 @@ public sealed class AccessibilityTests(UiFixture fixture) : IClassFixture<UiFixt
             var serious = results.Violations.Where(v => v.Impact is "serious" or "critical").ToList();
             Assert.True(serious.Count == 0, $"{url}: " + string.Join("; ", serious.Select(v => $"{v.Id} ({v.Impact}): {v.Help} at {string.Join(", ", v.Nodes.Select(n => n.Target))}")));
         }
+    }
+
+    [Fact]
+    public async Task A_keyboard_user_follows_a_link_and_lands_on_the_new_page_content()
+    {
+        var name = "keys-" + Guid.NewGuid().ToString("N")[..6];
+        await fixture.Client.CreateExperimentAsync(name);
+        var page = await fixture.NewPageAsync();
+        await page.GotoAsync("/#/experiments");
+        await page.GetByRole(AriaRole.Link, new() { Name = name }).FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = name })).ToBeVisibleAsync();
+        await Expect(page.Locator("main")).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Tab");
+        await Expect(page.GetByRole(AriaRole.Navigation, new() { Name = "Breadcrumb" }).GetByRole(AriaRole.Link, new() { Name = "Experiments" })).ToBeFocusedAsync();
+
+        // Changing a setting of the same page keeps the focus where it is.
+        await page.GetByLabel("Filter runs").FillAsync("metrics.x > 1");
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.GetByLabel("Filter runs")).ToHaveValueAsync("metrics.x > 1");
+        await Expect(page.Locator("main")).Not.ToBeFocusedAsync();
     }
 }

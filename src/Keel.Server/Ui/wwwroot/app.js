@@ -30,6 +30,7 @@ const pages = [
 const matches = (pattern, parts) => pattern.length === parts.length && pattern.every((s, i) => s === "*" || s === parts[i]);
 
 let rendering = 0;
+let shownPath = null;
 
 async function render() {
   clearError();
@@ -52,7 +53,14 @@ async function render() {
       fill(main, h("p", { class: "muted" }, "Nothing to show."));
     }
   } finally {
-    if (current === rendering) main.removeAttribute("aria-busy");
+    if (current === rendering) {
+      main.removeAttribute("aria-busy");
+      // A new page (not the same page with other settings) takes the keyboard focus to its
+      // content, as a page load would, so a keyboard or screen-reader user starts at its heading.
+      const path = parts.join("/");
+      if (shownPath !== null && path !== shownPath && !main.contains(document.activeElement)) main.focus({ preventScroll: true });
+      shownPath = path;
+    }
   }
 }
 
