@@ -75,6 +75,7 @@ public sealed class DatasetsPagesTests(UiFixture fixture) : IClassFixture<UiFixt
         await Expect(page.Locator("table[aria-label='Changed files'] tbody tr")).ToContainTextAsync("changed");
         var amount = page.Locator("table[aria-label='Column changes in orders.csv'] tbody tr").Filter(new() { HasText = "amount" });
         await Expect(amount.Locator("td.differs").First).ToContainTextAsync("→");
+        await Expect(amount.Locator("td").Nth(7)).Not.ToBeEmptyAsync(); // its PSI
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "orders.csv: 3 → 5 rows" })).ToBeVisibleAsync();
         await UiFixture.ScreenshotAsync(page, "dataset-diff");
         await UiFixture.AssertAccessibleAsync(page);

@@ -24,6 +24,7 @@ internal static class DatasetTablesEndpoints
         .Get("keel/datasets/versions/profile", Permission.Read, GetProfile)
         .Post("keel/datasets/versions/profile", Permission.Edit, ComputeProfile)
         .Get("keel/datasets/versions/reports", Permission.Read, GetReports)
+        .Get("keel/datasets/versions/table-diff", Permission.Read, DiffTables)
         .Get("keel/datasets/suite", Permission.Read, GetSuite)
         .Post("keel/datasets/suite", Permission.Manage, SetSuite)
         .Add("DELETE", "keel/datasets/suite", Permission.Manage, DeleteSuite)
@@ -35,6 +36,21 @@ internal static class DatasetTablesEndpoints
     {
         var profiles = await Service(r).GetProfilesAsync(r.Args.RequiredString("name"), r.Args.String("version"), r.Ct);
         return Raw("profiles", profiles);
+    }
+
+    /// <summary>
+    /// How each tabular file changed between two versions (`name`, `from`, `to`; `to_name` for a
+    /// version of another dataset): rows, columns added and removed, each shared column's
+    /// statistics before and after and its PSI — what `keel data diff` prints, for the web UI.
+    /// </summary>
+    private static async Task<IResult> DiffTables(MlflowRequest r)
+    {
+        var name = r.Args.RequiredString("name");
+        var before = await Service(r).GetProfilesAsync(name, r.Args.RequiredString("from"), r.Ct);
+        var after = await Service(r).GetProfilesAsync(r.Args.String("to_name") ?? name, r.Args.RequiredString("to"), r.Ct);
+        IReadOnlyList<TableDiff> tables = [.. before.Keys.Union(after.Keys, StringComparer.Ordinal).Order(StringComparer.Ordinal)
+            .Select(path => TableDiff.Compare(path, before.GetValueOrDefault(path), after.GetValueOrDefault(path)))];
+        return Raw("tables", tables);
     }
 
     private static async Task<IResult> ComputeProfile(MlflowRequest r)

@@ -98,4 +98,36 @@ public sealed class DatasetTablesTests(SharedKeelServer fixture) : IClassFixture
         Assert.Contains("CSV file 'ragged.csv' line 3 has 3 fields but the header has 2", error.Message, StringComparison.Ordinal);
         Assert.Empty(await client.ListDatasetsAsync(name));
     }
+
+    [Fact]
+    public async Task The_table_diff_answers_what_keel_data_diff_computes_and_names_a_missing_argument()
+    {
+        using var folder = new TempDirectory();
+        var file = folder.Combine("orders.csv");
+        using var client = new KeelClient(fixture.BaseUri);
+        var name = SharedKeelServer.UniqueName("table-diff");
+        await File.WriteAllTextAsync(file, "id,amount,country\n1,10,de\n2,20,fr\n3,30,de\n");
+        await client.AddDatasetVersionAsync(name, file);
+        await File.WriteAllTextAsync(file, "id,amount,country,note\n1,10,de,a\n2,20,fr,b\n3,300,it,c\n4,400,it,d\n");
+        await client.AddDatasetVersionAsync(name, file);
+        var expected = (await client.DiffDatasetVersionsAsync(name, "1", name, "2")).Tables.Single();
+
+        using var http = new HttpClient { BaseAddress = fixture.BaseUri };
+        using var response = await http.GetAsync($"/api/2.0/keel/datasets/versions/table-diff?name={name}&from=1&to=2");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var table = document.RootElement.GetProperty("tables").EnumerateArray().Single();
+        Assert.Equal("orders.csv", table.GetProperty("path").GetString());
+        Assert.Equal(3, table.GetProperty("rows_before").GetInt64());
+        Assert.Equal(4, table.GetProperty("rows_after").GetInt64());
+        Assert.Equal(["note"], table.GetProperty("columns_added").EnumerateArray().Select(c => c.GetString()));
+        var amount = table.GetProperty("columns").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "amount");
+        Assert.Equal(expected.Columns.Single(c => c.Name == "amount").Psi!.Value, amount.GetProperty("psi").GetDouble(), 12);
+        var country = table.GetProperty("columns").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "country");
+        Assert.Equal(["it"], country.GetProperty("new_categories").EnumerateArray().Select(c => c.GetString()));
+
+        using var missing = await http.GetAsync($"/api/2.0/keel/datasets/versions/table-diff?name={name}&from=1");
+        Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
+        Assert.Contains("'to'", await missing.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
 }

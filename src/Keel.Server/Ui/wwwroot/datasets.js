@@ -125,9 +125,9 @@ export async function datasetDiffPage(name, query) {
   const from = query.get("from");
   const to = query.get("to");
   if (!from || !to) throw new Error("Pick two versions to compare (?from=N&to=M).");
-  const [a, b, pa, pb] = await Promise.all([
+  const [a, b, { tables = [] }] = await Promise.all([
     keel("GET", `datasets/versions/get?${versionQuery(name, from)}`), keel("GET", `datasets/versions/get?${versionQuery(name, to)}`),
-    keel("GET", `datasets/versions/profile?${versionQuery(name, from)}`), keel("GET", `datasets/versions/profile?${versionQuery(name, to)}`),
+    keel("GET", `datasets/versions/table-diff?name=${encodeURIComponent(name)}&from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`),
   ]);
   document.title = `${name}: version ${from} → ${to} · Keel`;
   const before = new Map((a.manifest?.files ?? []).map((f) => [f.path, f]));
@@ -148,9 +148,6 @@ export async function datasetDiffPage(name, query) {
       changes.push({ path, change: "changed", before: x.size, after: y.size, fresh, total: (y.chunks ?? []).length });
     }
   }
-  const profilesA = pa.profiles ?? {};
-  const profilesB = pb.profiles ?? {};
-  const tabular = [...new Set([...Object.keys(profilesA), ...Object.keys(profilesB)])].sort();
   fill(main,
     crumbs(["Datasets", "#/datasets"], [name, link(["datasets", name])], ""),
     h("h1", {}, `${name}: version ${a.version.number} → ${b.version.number}`),
@@ -158,29 +155,26 @@ export async function datasetDiffPage(name, query) {
     changes.length === 0 ? empty("No file changed.") : table("Changed files", ["Path", "Change", "Size before", "Size after", "New chunks"], changes.map((c) => h("tr", { class: c.change },
       h("td", {}, c.path), h("td", {}, c.change), h("td", { class: "n" }, c.before === null ? "" : bytes(c.before)),
       h("td", { class: "n" }, c.after === null ? "" : bytes(c.after)), h("td", { class: "n" }, c.change === "changed" ? `${c.fresh} of ${c.total}` : "")))),
-    tabular.map((path) => tableDiff(path, profilesA[path], profilesB[path])));
+    tables.map(tableDiff));
 }
 
-function tableDiff(path, x, y) {
-  if (!x || !y) return h("p", {}, h("strong", {}, path), x ? " was removed." : " was added.");
-  const bx = new Map(x.columns.map((c) => [c.name, c]));
-  const by = new Map(y.columns.map((c) => [c.name, c]));
-  const added = y.columns.filter((c) => !bx.has(c.name)).map((c) => c.name);
-  const removed = x.columns.filter((c) => !by.has(c.name)).map((c) => c.name);
+/** One tabular file's change, as the server compares the two profiles (TableDiff): PSI ≥ 0.2 reads as a shift. */
+function tableDiff(t) {
+  if (t.rows_before === undefined || t.rows_before === null) return h("p", {}, h("strong", {}, t.path), " was added.");
+  if (t.rows_after === undefined || t.rows_after === null) return h("p", {}, h("strong", {}, t.path), " was removed.");
   const cell = (p, q, format) => {
-    const moved = p !== q && !(p === undefined && q === undefined);
-    return h("td", { class: moved ? "n differs" : "n" }, p === undefined && q === undefined ? "" : moved ? `${format(p)} → ${format(q)}` : format(p));
+    const moved = p !== q && !(p === undefined && q === undefined) && !(p === null && q === null);
+    return h("td", { class: moved ? "n differs" : "n" }, (p ?? null) === null && (q ?? null) === null ? "" : moved ? `${format(p)} → ${format(q)}` : format(p));
   };
   const show = (v) => (v === undefined || v === null ? "—" : number(v));
-  const rows = x.columns.filter((c) => by.has(c.name)).map((c) => {
-    const d = by.get(c.name);
-    return h("tr", {}, h("th", { scope: "row" }, c.name),
-      cell(c.type, d.type, (v) => v), cell(c.missing_share, d.missing_share, (v) => percent(v ?? 0)), cell(c.distinct, d.distinct, show),
-      cell(c.numeric?.mean, d.numeric?.mean, show), cell(c.numeric?.std, d.numeric?.std, show),
-      cell(c.numeric?.min, d.numeric?.min, show), cell(c.numeric?.max, d.numeric?.max, show));
-  });
-  return h("section", { "aria-label": `Changes in ${path}` },
-    h("h2", {}, `${path}: ${x.row_count} → ${y.row_count} rows`),
-    added.length || removed.length ? h("p", {}, added.length ? `Columns added: ${added.join(", ")}. ` : "", removed.length ? `Columns removed: ${removed.join(", ")}.` : "") : null,
-    h("div", { class: "scroll" }, table(`Column changes in ${path}`, ["Column", "Type", "Missing", "Distinct", "Mean", "Std", "Min", "Max"], rows)));
+  const rows = t.columns.map((c) => h("tr", { class: c.psi >= 0.2 ? "firing" : null }, h("th", { scope: "row" }, c.name),
+    cell(c.type_before, c.type_after, (v) => v), cell(c.missing_share_before, c.missing_share_after, (v) => percent(v ?? 0)),
+    cell(c.distinct_before, c.distinct_after, show), cell(c.mean_before, c.mean_after, show), cell(c.std_before, c.std_after, show),
+    cell(c.min_before, c.min_after, show), cell(c.max_before, c.max_after, show),
+    h("td", { class: "n" }, c.psi === undefined || c.psi === null ? "" : number(c.psi)),
+    h("td", {}, [c.new_categories?.length ? `new: ${c.new_categories.join(", ")}` : null, c.lost_categories?.length ? `lost: ${c.lost_categories.join(", ")}` : null].filter(Boolean).join("; "))));
+  return h("section", { "aria-label": `Changes in ${t.path}` },
+    h("h2", {}, `${t.path}: ${t.rows_before} → ${t.rows_after} rows`),
+    t.columns_added.length || t.columns_removed.length ? h("p", {}, t.columns_added.length ? `Columns added: ${t.columns_added.join(", ")}. ` : "", t.columns_removed.length ? `Columns removed: ${t.columns_removed.join(", ")}.` : "") : null,
+    h("div", { class: "scroll" }, table(`Column changes in ${t.path}`, ["Column", "Type", "Missing", "Distinct", "Mean", "Std", "Min", "Max", "PSI", "Categories"], rows)));
 }
