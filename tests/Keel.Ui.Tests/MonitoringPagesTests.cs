@@ -74,6 +74,18 @@ public sealed class MonitoringPagesTests(UiFixture fixture) : IClassFixture<UiFi
         await Expect(page.Locator("table[aria-label=Features] tbody tr")).ToHaveCountAsync(4);
         await Expect(page.Locator("main")).ToContainTextAsync("Alerts on this monitor");
         await UiFixture.AssertAccessibleAsync(page);
+        var monitorUrl = page.Url;
+
+        // The rule's own page: its state, the metric against the threshold, the events it raised.
+        await fixture.Client.EvaluateAlertsAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = name + "-drift" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = name + "-drift" })).ToBeVisibleAsync();
+        await Expect(page.Locator("#alert-state")).ToContainTextAsync("firing since");
+        await Expect(page.Locator("figure[aria-label='drift_share against the threshold'][data-ready=true]")).ToBeVisibleAsync();
+        await Expect(page.Locator("table[aria-label=Events] tbody tr").First).ToContainTextAsync("firing");
+        await UiFixture.ScreenshotAsync(page, "alert");
+        await UiFixture.AssertAccessibleAsync(page);
+        await page.GotoAsync(monitorUrl);
 
         await windows.First.GetByRole(AriaRole.Link, new() { Name = "features" }).ClickAsync();
         await page.GetByRole(AriaRole.Link, new() { Name = "petal_length" }).ClickAsync();

@@ -6,7 +6,7 @@ import { runPage } from "./run.js";
 import { modelPage, modelsPage } from "./registry.js";
 import { datasetDiffPage, datasetPage, datasetsPage, datasetVersionPage } from "./datasets.js";
 import { deploymentPage, deploymentsPage } from "./deployments.js";
-import { featurePage, monitorPage, monitorsPage, monitorWindowPage } from "./monitoring.js";
+import { alertPage, featurePage, monitorPage, monitorsPage, monitorWindowPage } from "./monitoring.js";
 
 const pages = [
   [["experiments", "*"], (p, q) => runsPage(p[1], q)],
@@ -24,6 +24,7 @@ const pages = [
   [["monitors", "*", "windows", "*"], (p) => monitorWindowPage(p[1], p[3])],
   [["monitors", "*"], (p) => monitorPage(p[1])],
   [["monitors"], () => monitorsPage()],
+  [["alerts", "*"], (p) => alertPage(p[1])],
   [["experiments"], (p, q) => experimentsPage(q)],
 ];
 
@@ -39,7 +40,7 @@ async function render() {
   const current = ++rendering;
   main.setAttribute("aria-busy", "true");
   for (const a of document.querySelectorAll("header nav a")) {
-    if ((parts[0] ?? "experiments") === a.getAttribute("href").slice(2) || (parts[0] === "runs" || parts[0] === "compare") && a.getAttribute("href") === "#/experiments") a.setAttribute("aria-current", "page");
+    if ((parts[0] ?? "experiments") === a.getAttribute("href").slice(2) || (parts[0] === "runs" || parts[0] === "compare") && a.getAttribute("href") === "#/experiments" || parts[0] === "alerts" && a.getAttribute("href") === "#/monitors") a.setAttribute("aria-current", "page");
     else a.removeAttribute("aria-current");
   }
   try {

@@ -35,7 +35,7 @@ function alerts(rules, events) {
     h("p", { class: firing.length ? "bad" : "ok", id: "alert-summary" }, firing.length ? `${plural(firing.length, "rule")} firing: ${firing.map((r) => r.name).join(", ")}.` : "Nothing is firing."),
     rules.length === 0 ? empty("No alert rule.") : (() => {
       const rows = sorted.map((r) => [h("tr", { class: r.state === "firing" ? "firing" : null },
-        h("td", {}, r.name), h("td", {}, condition(r.spec)), h("td", {}, r.spec.severity), h("td", {}, r.state),
+        h("td", {}, h("a", { href: link(["alerts", r.name]) }, r.name)), h("td", {}, condition(r.spec)), h("td", {}, r.spec.severity), h("td", {}, r.state),
         h("td", { class: "n" }, r.last_value === undefined ? "" : number(r.last_value)), h("td", {}, time(r.state_since))), r]);
       return [listSearch("rule-search", "Search alert rules", rows, (r) => `${r.name} ${condition(r.spec)} ${r.spec.severity} ${r.state}`, "rules"),
         table("Alert rules", ["Name", "Condition", "Severity", "State", "Last value", "Since"], rows.map(([row]) => row))];
@@ -111,7 +111,7 @@ export async function monitorPage(name) {
     h("h2", {}, "Alerts on this monitor"),
     ownRules.length === 0 ? empty("No alert rule watches this monitor.") : [
       table("Alert rules", ["Name", "Condition", "Severity", "State"], ownRules.map((r) => h("tr", { class: r.state === "firing" ? "firing" : null },
-        h("td", {}, r.name), h("td", {}, condition(r.spec)), h("td", {}, r.spec.severity), h("td", {}, r.state)))),
+        h("td", {}, h("a", { href: link(["alerts", r.name]) }, r.name)), h("td", {}, condition(r.spec)), h("td", {}, r.spec.severity), h("td", {}, r.state)))),
       ownEvents.length === 0 ? empty("No alert has fired.") : h("ul", { class: "events", "aria-label": "Alert history" }, ownEvents.map((e) => h("li", { class: e.kind }, `${time(e.time)} · ${e.kind} · ${e.message}`)))],
   );
 }
@@ -181,4 +181,39 @@ export async function featurePage(name, feature, query) {
       stat("Wasserstein", f.wasserstein), stat("Wasserstein (normed)", f.wasserstein_normed), stat("chi-square", f.chi_square_statistic),
       stat("chi-square p-value", f.chi_square_p_value), stat("new categories", f.new_categories), stat("missing categories", f.missing_categories),
       stat("values of another type", f.type_errors)));
+}
+
+/** One alert rule: its condition and state, the watched metric against the threshold, and every event it raised. */
+export async function alertPage(name) {
+  const [{ rule }, { events = [] }] = await Promise.all([
+    keel("GET", `alerts/rules?name=${encodeURIComponent(name)}`),
+    keel("GET", `alerts/events?rule=${encodeURIComponent(name)}&max_results=500`),
+  ]);
+  document.title = `${rule.name} · Alerts · Keel`;
+  const spec = rule.spec;
+  const series = spec.monitor
+    ? (await keel("GET", `monitors/metrics?name=${encodeURIComponent(spec.monitor)}&feature=${encodeURIComponent(spec.feature ?? "")}&metric=${encodeURIComponent(spec.metric)}`).catch(() => ({ points: [] }))).points ?? []
+    : [];
+  fill(main,
+    crumbs(["Monitoring", "#/monitors"], ""),
+    h("h1", {}, rule.name),
+    h("p", { id: "alert-state", class: rule.state === "firing" ? "bad" : "ok" }, `${rule.state}${rule.state_since ? ` since ${time(rule.state_since)}` : ""}`),
+    h("dl", { class: "facts" },
+      h("dt", {}, "Condition"), h("dd", {}, condition(spec)),
+      h("dt", {}, "Watches"), h("dd", {}, spec.monitor ? h("a", { href: link(["monitors", spec.monitor]) }, `monitor ${spec.monitor}`) : h("a", { href: link(["deployments", spec.deployment]) }, `deployment ${spec.deployment}`)),
+      h("dt", {}, "Severity"), h("dd", {}, spec.severity),
+      h("dt", {}, "Last value"), h("dd", {}, rule.last_value === undefined ? "—" : number(rule.last_value)),
+      h("dt", {}, "Last evaluated"), h("dd", {}, time(rule.last_evaluated) || "never"),
+      h("dt", {}, "Notifies"), h("dd", {}, (spec.webhooks ?? []).map((w) => w.url).join(", ") || "no webhook"),
+      spec.action ? [h("dt", {}, "Action"), h("dd", {}, spec.action)] : null,
+      spec.description ? [h("dt", {}, "Description"), h("dd", {}, spec.description)] : null),
+    series.length > 0 ? lineChart({
+      label: `${spec.feature ? `${spec.feature}.` : ""}${spec.metric} against the threshold`, x: series.map((p) => p.window_end / 1000), xTime: true, xLabel: "window end", yLabel: spec.metric,
+      series: [{ label: spec.metric, values: series.map((p) => p.value), points: true }, { label: `threshold (${spec.comparison} ${spec.threshold})`, values: series.map(() => spec.threshold), colour: "#cf222e", dash: [4, 4] }], height: 220,
+    }) : null,
+    h("h2", {}, "Events"),
+    events.length === 0 ? empty("This rule has not fired.")
+      : table("Events", ["Time", "Event", "Value", "Message", "Deliveries"], events.map((e) => h("tr", { class: e.kind },
+        h("td", {}, time(e.time)), h("td", {}, e.kind), h("td", { class: "n" }, e.value === undefined ? "" : number(e.value)), h("td", {}, e.message),
+        h("td", {}, (e.deliveries ?? []).map((d) => `${d.url ?? ""} ${d.status} after ${plural(d.attempts, "attempt")}${d.http_status ? ` (HTTP ${d.http_status})` : ""}`).join("; "))))));
 }
