@@ -68,7 +68,7 @@ public static class DriftEngine
         if (current is null)
         {
             var kind = reference is CategoricalSample ? "categorical" : "numerical";
-            var method = ChooseMethod(name, kind == "numerical", referenceData.RowCount, options);
+            var method = ChooseMethod(name, kind == "numerical", twoValues: false, referenceData.RowCount, options);
             return Untested(name, kind, method, reference, null, "The column is not in the current data.");
         }
 
@@ -144,7 +144,10 @@ public static class DriftEngine
         }
 
         var numerical = reference is not CategoricalSample;
-        var chosen = ChooseMethod(name, numerical, referenceRows, options);
+        // Evidently counts the values of both sides together: two or fewer take the Z-test.
+        var twoValues = reference is CategoricalSample rc && current is CategoricalSample cc
+            && rc.Counts.Keys.Union(cc.Counts.Keys, StringComparer.Ordinal).Count() <= 2;
+        var chosen = ChooseMethod(name, numerical, twoValues, referenceRows, options);
         if (reference is NumericSketch && current is CategoricalSample)
         {
             return Untested(name, "numerical", chosen, reference, current, "The reference profile is numeric but the current values are text.");
@@ -161,7 +164,7 @@ public static class DriftEngine
             : Categorical(name, chosen, (CategoricalSample)reference, (CategoricalSample)current);
     }
 
-    private static (string Method, double Threshold) ChooseMethod(string name, bool numerical, long referenceRows, DriftOptions options)
+    private static (string Method, double Threshold) ChooseMethod(string name, bool numerical, bool twoValues, long referenceRows, DriftOptions options)
     {
         if (options.PerFeature?.GetValueOrDefault(name) is { } own)
         {
@@ -178,7 +181,7 @@ public static class DriftEngine
 
             if (own.Threshold is { } threshold)
             {
-                return (ChooseMethod(name, numerical, referenceRows, options with { PerFeature = null }).Method, threshold);
+                return (ChooseMethod(name, numerical, twoValues, referenceRows, options with { PerFeature = null }).Method, threshold);
             }
         }
 
@@ -187,7 +190,7 @@ public static class DriftEngine
         var kindThreshold = numerical ? options.NumericalThreshold : options.CategoricalThreshold;
         var chosen = kindMethod ?? (numerical
             ? (small ? DriftMethods.KolmogorovSmirnov : DriftMethods.Wasserstein)
-            : (small ? DriftMethods.ChiSquare : DriftMethods.JensenShannon));
+            : (small ? (twoValues ? DriftMethods.ZTest : DriftMethods.ChiSquare) : DriftMethods.JensenShannon));
         return (chosen, kindThreshold ?? DriftMethods.DefaultThreshold(chosen));
     }
 
@@ -278,9 +281,11 @@ public static class DriftEngine
         var psi = DivergenceMeasures.Psi(referenceBins, currentBins);
         var js = DivergenceMeasures.JensenShannon(referenceBins, currentBins);
         var (chi, p) = ChiSquare.Test(referenceBins, currentBins);
+        var z = chosen.Method == DriftMethods.ZTest ? ProportionsZTest.Test(categories, referenceBins, currentBins) : default((double Z, double P)?);
         var statistic = chosen.Method switch
         {
             DriftMethods.ChiSquare => p,
+            DriftMethods.ZTest => z!.Value.P,
             DriftMethods.Psi => psi,
             _ => js,
         };
@@ -297,6 +302,7 @@ public static class DriftEngine
             JensenShannon = js,
             ChiSquareStatistic = chi,
             ChiSquarePValue = p,
+            ZStatistic = z?.Z,
             NewCategories = [.. current.Counts.Keys.Where(k => !reference.Counts.ContainsKey(k) && reference.Exact).Order(StringComparer.Ordinal)],
             MissingCategories = [.. reference.Counts.Keys.Where(k => k != CategoricalSample.Other && !current.Counts.ContainsKey(k)).Order(StringComparer.Ordinal)],
             Histogram = histogram,

@@ -4,7 +4,8 @@ namespace Keel.Monitoring.Drift;
 
 /// <summary>
 /// The drift tests: <c>ks</c> (two-sample Kolmogorov–Smirnov p-value, numbers), <c>chi_square</c>
-/// (p-value, categories), <c>wasserstein</c> (normed Wasserstein distance, numbers),
+/// (p-value, categories), <c>z</c> (two-proportion Z-test p-value, categories: the first category
+/// in sort order against the rest), <c>wasserstein</c> (normed Wasserstein distance, numbers),
 /// <c>jensen_shannon</c> (distance) and <c>psi</c> (both kinds). A p-value test finds drift when
 /// p &lt; threshold; a distance when the statistic ≥ threshold.
 /// </summary>
@@ -12,13 +13,14 @@ public static class DriftMethods
 {
     public const string KolmogorovSmirnov = "ks";
     public const string ChiSquare = "chi_square";
+    public const string ZTest = "z";
     public const string Wasserstein = "wasserstein";
     public const string JensenShannon = "jensen_shannon";
     public const string Psi = "psi";
 
-    public static IReadOnlyList<string> All { get; } = [KolmogorovSmirnov, ChiSquare, Wasserstein, JensenShannon, Psi];
+    public static IReadOnlyList<string> All { get; } = [KolmogorovSmirnov, ChiSquare, ZTest, Wasserstein, JensenShannon, Psi];
 
-    public static bool IsPValue(string method) => method is KolmogorovSmirnov or ChiSquare;
+    public static bool IsPValue(string method) => method is KolmogorovSmirnov or ChiSquare or ZTest;
 
     /// <summary>Evidently's defaults: 0.05 for the p-value tests, 0.1 for the distances.</summary>
     public static double DefaultThreshold(string method) => IsPValue(method) ? 0.05 : 0.1;
@@ -26,7 +28,7 @@ public static class DriftMethods
     public static bool Fits(string method, bool numerical) => method switch
     {
         KolmogorovSmirnov or Wasserstein => numerical,
-        ChiSquare => !numerical,
+        ChiSquare or ZTest => !numerical,
         JensenShannon or Psi => true,
         _ => false,
     };
@@ -36,7 +38,7 @@ public static class DriftMethods
 /// How drift is decided. By default (Evidently's documented choice) a reference of at most
 /// <see cref="SmallSampleRows"/> rows is tested with <c>ks</c> (numbers) and <c>chi_square</c>
 /// (categories, and numbers with at most <see cref="CategoricalDistinctLimit"/> distinct values) at
-/// p &lt; 0.05; a larger one with the normed Wasserstein distance and Jensen–Shannon at ≥ 0.1; the
+/// p &lt; 0.05, <c>z</c> when both sides together hold at most two values; a larger one with the normed Wasserstein distance and Jensen–Shannon at ≥ 0.1; the
 /// dataset drifts when at least <see cref="DriftShare"/> of its features do. Every method and
 /// threshold can be set for all numerical or categorical features or per feature.
 /// </summary>

@@ -79,6 +79,10 @@ public sealed record FeatureDrift(
     [JsonPropertyName("chi_square_p_value")]
     public double? ChiSquarePValue { get; init; }
 
+    /// <summary>The two-proportion Z statistic (share of the values other than the first category, reference minus current), when the Z-test decided.</summary>
+    [JsonPropertyName("z_statistic")]
+    public double? ZStatistic { get; init; }
+
     [JsonPropertyName("new_categories")]
     public IReadOnlyList<string>? NewCategories { get; init; }
 

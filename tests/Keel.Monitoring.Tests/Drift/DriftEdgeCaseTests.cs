@@ -67,6 +67,42 @@ public sealed class DriftEdgeCaseTests
     }
 
     [Fact]
+    public void Two_values_against_a_small_reference_take_evidently_s_z_test_three_take_chi_square()
+    {
+        string[] Repeat(params (string Value, int Count)[] parts) => [.. parts.SelectMany(p => Enumerable.Repeat(p.Value, p.Count))];
+        var reference = new Table(
+            new StringColumn("answer", Repeat(("no", 70), ("yes", 30))),
+            new DoubleColumn("flag", [.. Enumerable.Range(0, 100).Select(i => i < 5 ? 1.0 : 0.0)]),
+            new StringColumn("three", Repeat(("a", 40), ("b", 30), ("c", 30))));
+        var current = new Table(
+            new StringColumn("answer", Repeat(("no", 50), ("yes", 50))),
+            new DoubleColumn("flag", [.. Enumerable.Range(0, 100).Select(i => i < 5 ? 1.0 : 0.0)]),
+            new StringColumn("three", Repeat(("a", 40), ("b", 30), ("c", 30))));
+        var features = DriftEngine.Compare(DriftData.FromTable(reference), DriftData.FromTable(current)).Features.ToDictionary(f => f.Name);
+
+        // Expected: scipy's 2 * (1 - norm.cdf(|z|)) for the pooled two-proportion z (Evidently's z_stat_test).
+        var answer = features["answer"];
+        Assert.Equal(("categorical", "z"), (answer.Kind, answer.Method));
+        Assert.Equal(-2.886751345948129, answer.ZStatistic!.Value, 12);
+        Assert.Equal(0.003892417122778627, answer.Statistic!.Value, 12);
+        Assert.True(answer.Drifted);
+
+        var flag = features["flag"]; // numbers with two values are categories, so the Z-test too
+        Assert.Equal(("categorical", "z"), (flag.Kind, flag.Method));
+        Assert.Equal(1.0, flag.Statistic!.Value, 12);
+        Assert.False(flag.Drifted);
+        Assert.Equal("chi_square", features["three"].Method);
+        Assert.Null(features["three"].ZStatistic);
+
+        // Unequal sizes, and the method asked for by name.
+        var small = new Table(new DoubleColumn("flag", [.. Enumerable.Range(0, 200).Select(i => i < 10 ? 1.0 : 0.0)]));
+        var later = new Table(new DoubleColumn("flag", [.. Enumerable.Range(0, 80).Select(i => i < 12 ? 1.0 : 0.0)]));
+        var named = DriftEngine.Compare(DriftData.FromTable(small), DriftData.FromTable(later), DriftOptions.Default with { CategoricalMethod = "z" }).Features.Single();
+        Assert.Equal(0.004962971145038817, named.Statistic!.Value, 12);
+        Assert.Equal(-2.809427399219805, named.ZStatistic!.Value, 12);
+    }
+
+    [Fact]
     public void A_profile_keeps_the_counts_of_a_column_with_few_values_so_it_is_tested_as_categories_like_the_values()
     {
         var reference = new Table(new DoubleColumn("label", [.. Enumerable.Range(0, 3000).Select(i => (double)(i % 3))]));
