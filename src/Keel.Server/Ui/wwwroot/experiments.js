@@ -1,5 +1,5 @@
 // Experiments, the runs table of an experiment, and the comparison of 2–N runs.
-import { fill, nameSearch, api, crumbs, empty, h, link, main, number, plural, quote, route, setQuery, table, time } from "./lib.js";
+import { fill, nameSearch, api, crumbs, empty, h, link, main, number, plural, quote, setQuery, table, time } from "./lib.js";
 import { colour, join, lineChart, scatterChart } from "./charts.js";
 import { historyOf, seriesOf } from "./run.js";
 

@@ -1,14 +1,16 @@
 // One run: facts, parameters, metrics with history charts, inputs, tags and the artifacts browser.
-import { fill, api, bytes, crumbs, empty, h, link, main, number, route, setQuery, showError, table, time } from "./lib.js";
+import { fill, api, bytes, crumbs, empty, h, link, main, number, setQuery, showError, table, time } from "./lib.js";
 import { lineChart, smooth } from "./charts.js";
 
 /** A metric's whole history (get-history follows its page tokens; without max_results it is one page). */
 export async function historyOf(runId, key) {
-  const points = [];
+  let points = null;
   let token;
   do {
     const page = await api("GET", `metrics/get-history?run_id=${encodeURIComponent(runId)}&metric_key=${encodeURIComponent(key)}${token ? `&page_token=${encodeURIComponent(token)}` : ""}`);
-    for (const p of page.metrics ?? []) points.push(p);
+    // One page (the usual answer) is used as it came; later pages are appended.
+    if (points === null) points = page.metrics ?? [];
+    else for (const p of page.metrics ?? []) points.push(p);
     token = page.next_page_token;
   } while (token);
   return points;
@@ -19,24 +21,23 @@ const value = (v) => { const n = typeof v === "number" ? v : Number(v); return N
 /** x and y arrays of a history on an axis: "step", "time" (seconds since the epoch) or "relative" (seconds since the first point). */
 export function seriesOf(points, axis) {
   const n = points.length;
-  const rows = points;
   if (axis === "step") {
     let sorted = true;
-    for (let i = 1; i < n && sorted; i++) sorted = Number(rows[i - 1].step ?? 0) <= Number(rows[i].step ?? 0);
-    const order = sorted ? rows : [...rows].sort((a, b) => Number(a.step ?? 0) - Number(b.step ?? 0) || Number(a.timestamp) - Number(b.timestamp));
+    for (let i = 1; i < n && sorted; i++) sorted = Number(points[i - 1].step ?? 0) <= Number(points[i].step ?? 0);
+    const order = sorted ? points : [...points].sort((a, b) => Number(a.step ?? 0) - Number(b.step ?? 0) || Number(a.timestamp) - Number(b.timestamp));
     const x = new Array(n);
     const y = new Array(n);
     for (let i = 0; i < n; i++) { x[i] = Number(order[i].step ?? 0); y[i] = value(order[i].value); }
     return { x, y };
   }
   // The API orders a history by timestamp already.
-  const t0 = n ? Number(rows[0].timestamp) : 0;
+  const t0 = n ? Number(points[0].timestamp) : 0;
   const x = new Array(n);
   const y = new Array(n);
   for (let i = 0; i < n; i++) {
-    const t = Number(rows[i].timestamp);
+    const t = Number(points[i].timestamp);
     x[i] = axis === "time" ? t / 1000 : (t - t0) / 1000;
-    y[i] = value(rows[i].value);
+    y[i] = value(points[i].value);
   }
   return { x, y };
 }
