@@ -46,6 +46,7 @@ public sealed class ExperimentsPagesTests(UiFixture fixture) : IClassFixture<UiF
         await page.GetByRole(AriaRole.Checkbox, new() { Name = "Select run-28" }).CheckAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Compare selected" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Compare 2 runs" })).ToBeVisibleAsync();
+        var compareUrl = page.Url;
         await Expect(page.Locator("table[aria-label=Metrics] tr[data-differs=true]")).ToContainTextAsync("accuracy");
         await Expect(page.Locator("table[aria-label=Parameters] tr[data-differs=true]")).ToHaveCountAsync(0);
         await Expect(page.Locator("figure[aria-label='accuracy by run'][data-ready=true]")).ToBeVisibleAsync();
@@ -53,6 +54,12 @@ public sealed class ExperimentsPagesTests(UiFixture fixture) : IClassFixture<UiF
         await Expect(page.Locator("figure[aria-label='accuracy against model'][data-ready=true]")).ToBeVisibleAsync();
         await UiFixture.ScreenshotAsync(page, "compare");
         await UiFixture.AssertAccessibleAsync(page);
+
+        // MLflow's compare address (a JSON list of run ids) opens the same comparison.
+        var ids = Uri.UnescapeDataString(compareUrl[(compareUrl.IndexOf("runs=", StringComparison.Ordinal) + 5)..].Split('&')[0]).Split(',');
+        var mlflowShaped = await fixture.NewPageAsync();
+        await mlflowShaped.GotoAsync("/#/compare-runs?runs=" + Uri.EscapeDataString(System.Text.Json.JsonSerializer.Serialize(ids)) + "&experiments=" + Uri.EscapeDataString($"[\"{experimentId}\"]"));
+        await Expect(mlflowShaped.GetByRole(AriaRole.Heading, new() { Name = "Compare 2 runs" })).ToBeVisibleAsync();
         await page.GoBackAsync();
         await Expect(rows).ToHaveCountAsync(2);
 
@@ -183,6 +190,15 @@ public sealed class ExperimentsPagesTests(UiFixture fixture) : IClassFixture<UiF
         Assert.Equal(Convert.FromBase64String(OnePixelPng), await response.BodyAsync());
         await UiFixture.ScreenshotAsync(page, "artifacts");
         await UiFixture.AssertAccessibleAsync(page);
+
+        // A link copied from MLflow's own UI opens the same run and file here.
+        var experimentId = (await fixture.Client.GetRunAsync(runId)).Info.ExperimentId;
+        var copied = await fixture.NewPageAsync();
+        await copied.GotoAsync($"/#/experiments/{experimentId}/runs/{runId}/artifactPath/eval/metrics.json");
+        await Expect(copied.Locator("#artifact-preview pre")).ToContainTextAsync("\"auc\": 0.93");
+        await copied.GotoAsync($"/#/experiments/{experimentId}/runs/{runId}/model-metrics");
+        await Expect(copied.GetByRole(AriaRole.Heading, new() { Name = "with-files" })).ToBeVisibleAsync();
+        UiFixture.AssertNoScriptErrors(copied);
     }
 
     private const string OnePixelPng = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";

@@ -8,10 +8,23 @@ import { datasetDiffPage, datasetPage, datasetsPage, datasetVersionPage } from "
 import { deploymentPage, deploymentsPage } from "./deployments.js";
 import { alertPage, featurePage, monitorPage, monitorsPage, monitorWindowPage } from "./monitoring.js";
 
+/** MLflow's UI passes lists as JSON in the query (`runs=["a","b"]`); Keel's as commas. */
+const list = (text) => {
+  if (!text) return [];
+  try { const parsed = JSON.parse(text); if (Array.isArray(parsed)) return parsed.map(String); } catch { /* a comma list */ }
+  return text.split(",").filter(Boolean);
+};
+
 const pages = [
   [["experiments", "*"], (p, q) => runsPage(p[1], q)],
+  // MLflow's own UI addresses, so a link copied from it opens the same thing here.
+  [["experiments", "*", "runs", "*"], (p, q) => runPage(p[3], q)],
+  [["experiments", "*", "runs", "*", "artifactPath", "**"], (p, q) => runPage(p[3], new URLSearchParams({ ...Object.fromEntries(q), artifact: p.slice(5).join("/") }))],
+  [["experiments", "*", "runs", "*", "*"], (p, q) => runPage(p[3], q)], // a tab of MLflow's run page
+  [["compare-runs"], (p, q) => comparePage(list(q.get("runs")), q)],
+  [["models", "*", "versions", "*"], (p, q) => modelPage(p[1], new URLSearchParams({ ...Object.fromEntries(q), version: p[3] }))],
   [["runs", "*"], (p, q) => runPage(p[1], q)],
-  [["compare"], (p, q) => comparePage((q.get("runs") ?? "").split(",").filter(Boolean), q)],
+  [["compare"], (p, q) => comparePage(list(q.get("runs")), q)],
   [["models", "*"], (p, q) => modelPage(p[1], q)],
   [["models"], (p, q) => modelsPage(q)],
   [["datasets", "*", "diff"], (p, q) => datasetDiffPage(p[1], q)],
@@ -28,7 +41,10 @@ const pages = [
   [["experiments"], (p, q) => experimentsPage(q)],
 ];
 
-const matches = (pattern, parts) => pattern.length === parts.length && pattern.every((s, i) => s === "*" || s === parts[i]);
+/** "*" matches one path segment, a final "**" one or more. */
+const matches = (pattern, parts) => pattern.at(-1) === "**"
+  ? parts.length >= pattern.length && pattern.slice(0, -1).every((s, i) => s === "*" || s === parts[i])
+  : pattern.length === parts.length && pattern.every((s, i) => s === "*" || s === parts[i]);
 
 let rendering = 0;
 let shownPath = null;
@@ -40,7 +56,7 @@ async function render() {
   const current = ++rendering;
   main.setAttribute("aria-busy", "true");
   for (const a of document.querySelectorAll("header nav a")) {
-    if ((parts[0] ?? "experiments") === a.getAttribute("href").slice(2) || (parts[0] === "runs" || parts[0] === "compare") && a.getAttribute("href") === "#/experiments" || parts[0] === "alerts" && a.getAttribute("href") === "#/monitors") a.setAttribute("aria-current", "page");
+    if ((parts[0] ?? "experiments") === a.getAttribute("href").slice(2) || ["runs", "compare", "compare-runs"].includes(parts[0]) && a.getAttribute("href") === "#/experiments" || parts[0] === "alerts" && a.getAttribute("href") === "#/monitors") a.setAttribute("aria-current", "page");
     else a.removeAttribute("aria-current");
   }
   try {
