@@ -214,6 +214,16 @@ public sealed class ExperimentsPagesTests(UiFixture fixture) : IClassFixture<UiF
 
         await page.GotoAsync("/#/experiments/1?filter=" + Uri.EscapeDataString("metrics.accuracy >>> 1"));
         await Expect(alert).ToContainTextAsync("INVALID_PARAMETER_VALUE");
+
+        // From a page that worked to one that fails: the error, not the previous page's content.
+        await page.GotoAsync("/#/experiments");
+        await Expect(page.Locator("table[aria-label=Experiments]")).ToBeVisibleAsync();
+        await Expect(alert).ToBeHiddenAsync();
+        await page.GotoAsync("/#/runs/" + new string('0', 32));
+        await Expect(alert).ToContainTextAsync("RESOURCE_DOES_NOT_EXIST");
+        await Expect(page.Locator("table[aria-label=Experiments]")).ToHaveCountAsync(0);
+        await Expect(page.Locator("main")).ToContainTextAsync("Nothing to show.");
+        UiFixture.AssertNoScriptErrors(page);
     }
 
     [Fact]

@@ -66,7 +66,10 @@ async function render() {
   } catch (error) {
     if (current !== rendering) return;
     showError(error);
-    if (main.getAttribute("aria-busy") === "true" && (main.textContent.includes("Loading") || !main.childElementCount)) {
+    // Another page's content must not stay under this page's error; the same page with other
+    // settings (a filter the server refused) keeps what it showed, the typed text included.
+    if (parts.join("/") !== shownPath || main.textContent.includes("Loading") || !main.childElementCount) {
+      document.title = "Error · Keel";
       fill(main, h("p", { class: "muted" }, "Nothing to show."));
     }
   } finally {
