@@ -59,6 +59,8 @@ public sealed class UiFixture : IAsyncLifetime
     /// <summary>axe-core (from its npm package, inside Deque.AxeCore.Playwright) finds no serious or critical violation on the page as it is.</summary>
     public static async Task AssertAccessibleAsync(IPage page)
     {
+        // A page still loading is dimmed on purpose; check it as a person reads it, loaded.
+        await page.Locator("main:not([aria-busy])").WaitForAsync();
         var results = await page.RunAxe();
         var serious = results.Violations.Where(v => v.Impact is "serious" or "critical").ToList();
         Assert.True(serious.Count == 0, $"{page.Url}: " + string.Join("; ", serious.Select(v => $"{v.Id} ({v.Impact}): {v.Help} at {string.Join(", ", v.Nodes.Select(n => n.Target))}")));
