@@ -1,4 +1,3 @@
-using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -33,9 +32,7 @@ public sealed class AccessibilityTests(UiFixture fixture) : IClassFixture<UiFixt
         {
             await page.GotoAsync(url);
             await Expect(page.Locator("main")).ToContainTextAsync(ready);
-            var results = await page.RunAxe();
-            var serious = results.Violations.Where(v => v.Impact is "serious" or "critical").ToList();
-            Assert.True(serious.Count == 0, $"{url}: " + string.Join("; ", serious.Select(v => $"{v.Id} ({v.Impact}): {v.Help} at {string.Join(", ", v.Nodes.Select(n => n.Target))}")));
+            await UiFixture.AssertAccessibleAsync(page);
         }
     }
 
