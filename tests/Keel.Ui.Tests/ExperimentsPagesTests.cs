@@ -52,6 +52,9 @@ public sealed class ExperimentsPagesTests(UiFixture fixture) : IClassFixture<UiF
         await Expect(page.Locator("figure[aria-label='accuracy by run'][data-ready=true]")).ToBeVisibleAsync();
         await Expect(page.Locator("figure[aria-label='accuracy by run'] .u-legend")).ToContainTextAsync("run-26");
         await Expect(page.Locator("figure[aria-label='accuracy against model'][data-ready=true]")).ToBeVisibleAsync();
+        var parallel = page.Locator("figure[aria-label='Parameters and accuracy']");
+        await Expect(parallel.Locator("polyline")).ToHaveCountAsync(2);
+        await Expect(parallel.Locator("polyline[data-run=run-28]")).ToHaveCountAsync(1);
         await UiFixture.ScreenshotAsync(page, "compare");
         await UiFixture.AssertAccessibleAsync(page);
 

@@ -161,3 +161,58 @@ export function barChart({ label, description, categories, labels = categories, 
 
 /** Aligns [x, y] tables on the union of their x values (uPlot.join): [x, y1, y2, …] with gaps as null. */
 export const join = (tables) => uPlot.join(tables);
+
+const SVG = "http://www.w3.org/2000/svg";
+const svg = (tag, attributes = {}, ...children) => {
+  const element = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attributes)) if (v !== undefined && v !== null) element.setAttribute(k, String(v));
+  for (const c of children.flat()) if (c) element.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return element;
+};
+
+/**
+ * Parallel coordinates: one vertical axis per dimension (numbers scaled to their range,
+ * categories spread evenly), one line per item crossing each axis at its value, coloured along
+ * the last axis (blue low → red high). dimensions: [{label, values: (number|string|undefined)[]}];
+ * names: the items' labels (a line's tooltip).
+ */
+export function parallelCoordinates({ label, description, dimensions, names, height = 320 }) {
+  const width = Math.max(480, dimensions.length * 150);
+  const top = 36, bottom = height - 24, left = 60, right = width - 60;
+  const x = (i) => (dimensions.length === 1 ? (left + right) / 2 : left + ((right - left) * i) / (dimensions.length - 1));
+  const scales = dimensions.map((d) => {
+    const present = d.values.filter((v) => v !== undefined && v !== null && v !== "");
+    const numeric = present.length > 0 && present.every((v) => Number.isFinite(Number(v)));
+    if (numeric) {
+      const nums = present.map(Number);
+      const lo = Math.min(...nums), hi = Math.max(...nums);
+      return { numeric, ticks: [lo, hi], y: (v) => (hi === lo ? (top + bottom) / 2 : bottom - ((Number(v) - lo) / (hi - lo)) * (bottom - top)) };
+    }
+    const categories = [...new Set(present.map(String))].sort();
+    return { numeric, ticks: categories, y: (v) => (categories.length === 1 ? (top + bottom) / 2 : bottom - (categories.indexOf(String(v)) / (categories.length - 1)) * (bottom - top)) };
+  });
+  const last = scales.at(-1);
+  const lastValues = dimensions.at(-1).values;
+  const tone = (i) => {
+    const v = lastValues[i];
+    if (v === undefined || v === null || !last.numeric || last.ticks[0] === last.ticks[1]) return "#0969da";
+    const t = (Number(v) - last.ticks[0]) / (last.ticks[1] - last.ticks[0]);
+    return `hsl(${Math.round(220 - 220 * t)} 75% 45%)`;
+  };
+  const lines = names.map((itemName, i) => {
+    const points = dimensions.map((d, j) => (d.values[i] === undefined || d.values[i] === null || d.values[i] === "" ? null : `${x(j)},${scales[j].y(d.values[i])}`));
+    if (points.some((p) => p === null)) return null; // an item without every value is left out
+    return svg("polyline", { points: points.join(" "), fill: "none", stroke: tone(i), "stroke-width": 2, "stroke-opacity": 0.8, "data-run": itemName }, svg("title", {}, itemName));
+  }).filter(Boolean);
+  const axes = dimensions.map((d, j) => svg("g", {},
+    svg("line", { x1: x(j), x2: x(j), y1: top, y2: bottom, stroke: "#57606a" }),
+    svg("text", { x: x(j), y: top - 16, "text-anchor": "middle", "font-weight": 600, "font-size": 12 }, d.label),
+    scales[j].numeric
+      ? [svg("text", { x: x(j) + 6, y: bottom, "font-size": 11 }, number(scales[j].ticks[0])), svg("text", { x: x(j) + 6, y: top + 4, "font-size": 11 }, number(scales[j].ticks[1]))]
+      : scales[j].ticks.map((t) => svg("text", { x: x(j) + 6, y: scales[j].y(t) + 4, "font-size": 11 }, t))));
+  const fig = h("figure", { class: "chart", role: "group", "aria-label": label, "data-lines": lines.length },
+    h("figcaption", {}, label, description ? h("span", { class: "muted" }, ` ${description}`) : null),
+    h("div", { class: "scroll" }, svg("svg", { width, height, viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": `${label}: ${lines.length} lines` }, axes, lines)));
+  fig.dataset.ready = "true";
+  return fig;
+}

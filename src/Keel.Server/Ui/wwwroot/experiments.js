@@ -1,6 +1,6 @@
 // Experiments, the runs table of an experiment, and the comparison of 2–N runs.
 import { fill, nameSearch, api, crumbs, empty, h, link, main, number, plural, quote, setQuery, table, time } from "./lib.js";
-import { colour, join, lineChart, scatterChart } from "./charts.js";
+import { colour, join, lineChart, parallelCoordinates, scatterChart } from "./charts.js";
 import { historyOf, seriesOf } from "./run.js";
 
 const PAGE_SIZE = 50;
@@ -169,7 +169,8 @@ export async function comparePage(runIds, query) {
     h("h2", {}, "Parameters"), section("Parameters", "params", params, (v) => v),
     h("h2", {}, "Metrics (latest)"), section("Metrics", "metrics", metrics, number),
     metricKeys.length ? await overlay(runs, metricKeys, query, name) : null,
-    metricKeys.length && paramKeys.length ? scatter(runs, params, metrics, paramKeys, metricKeys, query, name) : null);
+    metricKeys.length && paramKeys.length ? scatter(runs, params, metrics, paramKeys, metricKeys, query, name) : null,
+    metricKeys.length && paramKeys.length ? parallel(runs, params, metrics, paramKeys, metricKeys, query, name) : null);
 }
 
 /** One metric's history of every run on one chart (x: step or time; runs aligned on x). */
@@ -220,4 +221,21 @@ function scatter(runs, params, metrics, paramKeys, metricKeys, query, name) {
     h("h2", {}, "Parameter against metric"),
     h("div", { class: "toolbar" }, h("label", { for: "scatter-param" }, "Parameter"), paramSelect, h("label", { for: "scatter-metric" }, "Metric"), metricSelect),
     chart);
+}
+
+/** Every parameter and one metric as parallel axes, a line per run coloured by the metric. */
+function parallel(runs, params, metrics, paramKeys, metricKeys, query, name) {
+  const metric = metricKeys.includes(query.get("pc")) ? query.get("pc") : metricKeys[0];
+  const shown = paramKeys.slice(0, 8);
+  const select = h("select", { id: "parallel-metric", onchange: (e) => setQuery({ pc: e.target.value }) },
+    metricKeys.map((k) => h("option", { value: k, selected: k === metric }, k)));
+  return h("section", { "aria-label": "Parallel coordinates" },
+    h("h2", {}, "Parallel coordinates"),
+    h("div", { class: "toolbar" }, h("label", { for: "parallel-metric" }, "Coloured by"), select,
+      paramKeys.length > shown.length ? h("span", { class: "muted" }, `first ${shown.length} of ${paramKeys.length} parameters`) : null),
+    parallelCoordinates({
+      label: `Parameters and ${metric}`, description: "(a line per run; runs without every value are left out)",
+      dimensions: [...shown.map((k) => ({ label: k, values: params.map((p) => p[k]) })), { label: metric, values: metrics.map((m) => m[metric]) }],
+      names: runs.map(name),
+    }));
 }
