@@ -89,8 +89,7 @@ public sealed partial class KeelClient
     {
         var before = await GetDatasetProfilesAsync(from.Name, from.Id, cancellationToken: cancellationToken);
         var after = await GetDatasetProfilesAsync(to.Name, to.Id, cancellationToken: cancellationToken);
-        return [.. before.Keys.Union(after.Keys, StringComparer.Ordinal).Order(StringComparer.Ordinal)
-            .Select(path => TableDiff.Compare(path, before.GetValueOrDefault(path), after.GetValueOrDefault(path)))];
+        return TableDiff.CompareAll(before, after);
     }
 
     private static void NameAndVersion(Utf8JsonWriter w, string name, string? version)

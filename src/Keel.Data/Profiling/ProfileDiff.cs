@@ -32,6 +32,11 @@ public sealed record TableDiff(
     [property: JsonPropertyName("columns_removed")] IReadOnlyList<string> ColumnsRemoved,
     [property: JsonPropertyName("columns")] IReadOnlyList<ColumnChange> Columns)
 {
+    /// <summary>Every tabular file of two versions (by path, in ordinal order), each compared as <see cref="Compare"/> does.</summary>
+    public static IReadOnlyList<TableDiff> CompareAll(IReadOnlyDictionary<string, TableProfile> before, IReadOnlyDictionary<string, TableProfile> after) =>
+        [.. before.Keys.Union(after.Keys, StringComparer.Ordinal).Order(StringComparer.Ordinal)
+            .Select(path => Compare(path, before.GetValueOrDefault(path), after.GetValueOrDefault(path)))];
+
     /// <summary>
     /// Compares two profiles of a file (either may be null: the file was added or removed). PSI of a
     /// numeric column is over the earlier profile's deciles, with the later side's bin shares read

@@ -48,9 +48,7 @@ internal static class DatasetTablesEndpoints
         var name = r.Args.RequiredString("name");
         var before = await Service(r).GetProfilesAsync(name, r.Args.RequiredString("from"), r.Ct);
         var after = await Service(r).GetProfilesAsync(r.Args.String("to_name") ?? name, r.Args.RequiredString("to"), r.Ct);
-        IReadOnlyList<TableDiff> tables = [.. before.Keys.Union(after.Keys, StringComparer.Ordinal).Order(StringComparer.Ordinal)
-            .Select(path => TableDiff.Compare(path, before.GetValueOrDefault(path), after.GetValueOrDefault(path)))];
-        return Raw("tables", tables);
+        return Raw("tables", TableDiff.CompareAll(before, after));
     }
 
     private static async Task<IResult> ComputeProfile(MlflowRequest r)
