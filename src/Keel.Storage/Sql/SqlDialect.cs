@@ -53,21 +53,42 @@ internal abstract class SqlDialect
         }, ct);
 
     /// <summary>
-    /// Appends inference records inside the caller's transaction. The default is multi-row INSERTs
-    /// of <see cref="InferenceRowsPerStatement"/> rows with positional parameter names.
+    /// Appends one inference log segment inside the caller's transaction: its row, then the
+    /// request ids of its live records in `inference_requests` (multi-row INSERTs).
     /// </summary>
-    public virtual Task InsertInferenceAsync(DbConnection c, DbTransaction tx, IReadOnlyList<Keel.Core.Inference.InferenceRecord> records, CancellationToken ct) =>
-        InChunksAsync(records.Count, InferenceRowsPerStatement, rows => InferenceInsert(c, tx, rows), (parameters, start, count) =>
+    public virtual async Task InsertInferenceSegmentAsync(
+        DbConnection c, DbTransaction tx, Deployments.InferenceSegmentHeader header, byte[] records, IReadOnlyList<string> requestIds, CancellationToken ct)
+    {
+        long id;
+        await using (var insert = c.Command(
+            "INSERT INTO inference_segments (deployment, model_name, model_version, route, shadow, first_time, last_time, record_count, records) "
+            + "VALUES (@d, @m, @v, @r, @s, @first, @last, @n, @records) RETURNING id", tx))
+        {
+            insert.With("@d", header.Deployment).With("@m", header.ModelName).With("@v", header.ModelVersion).With("@r", header.Route)
+                .With("@s", header.Shadow ? 1 : 0).With("@first", header.FirstTime).With("@last", header.LastTime).With("@n", header.Count)
+                .With("@records", records);
+            id = Convert.ToInt64(await insert.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        await InChunksAsync(requestIds.Count, 500, rows =>
+        {
+            var command = c.Command(string.Empty, tx).With("@segment", id);
+            command.CommandText = "INSERT INTO inference_requests (request_id, segment) VALUES "
+                + string.Join(", ", Enumerable.Range(0, rows).Select(i => $"(@p{i}, @segment)"));
+            for (var i = 0; i < rows; i++)
+            {
+                command.Add($"@p{i}", null);
+            }
+
+            return command;
+        }, (parameters, start, count) =>
         {
             for (var i = 0; i < count; i++)
             {
-                var values = InferenceValues(records[start + i]);
-                for (var j = 0; j < values.Length; j++)
-                {
-                    parameters[(i * values.Length) + j].Value = values[j] ?? DBNull.Value;
-                }
+                parameters[i + 1].Value = requestIds[start + i];
             }
         }, ct);
+    }
 
     /// <summary>
     /// Runs a multi-row INSERT per chunk of <paramref name="perStatement"/> rows: the full-size
@@ -99,39 +120,6 @@ internal abstract class SqlDialect
                 await full.DisposeAsync();
             }
         }
-    }
-
-    protected const string InferenceColumns =
-        "request_id, deployment, model_name, model_version, route, shadow, time, latency_ms, status, error, inputs, outputs";
-
-    protected virtual int InferenceRowsPerStatement => 200;
-
-    /// <summary>A record's column values in <see cref="InferenceColumns"/> order.</summary>
-    protected static object?[] InferenceValues(Keel.Core.Inference.InferenceRecord r) =>
-    [
-        r.RequestId, r.Deployment, r.ModelName, r.ModelVersion, r.Route, r.Shadow ? 1 : 0, r.Time,
-        double.IsFinite(r.LatencyMs) ? r.LatencyMs : 0, r.Status, r.Error, r.Inputs, r.Outputs,
-    ];
-
-    private static DbCommand InferenceInsert(DbConnection c, DbTransaction tx, int rows)
-    {
-        var sql = new System.Text.StringBuilder($"INSERT INTO inference_log ({InferenceColumns}) VALUES ");
-        var command = c.Command(string.Empty, tx);
-        for (var i = 0; i < rows; i++)
-        {
-            sql.Append(i == 0 ? "(" : ", (");
-            for (var j = 0; j < 12; j++)
-            {
-                var name = $"@p{(i * 12) + j}";
-                sql.Append(j == 0 ? name : ", " + name);
-                command.Add(name, null);
-            }
-
-            sql.Append(')');
-        }
-
-        command.CommandText = sql.ToString();
-        return command;
     }
 
     /// <summary>Runs a query and hands each row to <paramref name="row"/> (columns read by ordinal).</summary>

@@ -95,6 +95,66 @@ public abstract class DeploymentStoreContract : IAsyncLifetime
         Assert.Equal(175, (await Log.QueryAsync(new InferenceQuery("a", Limit: 1000), default)).Count);
         Assert.Equal(225, (await Log.QueryAsync(new InferenceQuery("b", Limit: 1000), default)).Count);
     }
+
+    [Fact]
+    public async Task The_inference_log_returns_the_newest_records_across_batches_in_time_order()
+    {
+        // Five batches whose times interleave (a slow request is logged after faster, later ones).
+        var all = new List<InferenceRecord>();
+        for (var batch = 0; batch < 5; batch++)
+        {
+            var records = Enumerable.Range(0, 40).Select(i => Record($"b{batch}-{i}", 10_000 + (batch * 30) + ((i * 7) % 40))).ToList();
+            all.AddRange(records);
+            await Log.AppendAsync(records, default);
+        }
+
+        var newest = await Log.QueryAsync(new InferenceQuery("d", Limit: 25), default);
+        var expected = all.Select((r, i) => (r, i)).OrderByDescending(x => x.r.Time).ThenByDescending(x => x.i).Take(25).Select(x => x.r).ToList();
+        Assert.Equal(expected, newest);
+
+        Assert.Equal(all.Count(r => r.Time is >= 10_050 and < 10_100), await Log.CountAsync(new InferenceQuery("d", Since: 10_050, Until: 10_100), default));
+        Assert.Equal(200, await Log.CountAsync(new InferenceQuery("d"), default));
+        Assert.Equal(0, await Log.CountAsync(new InferenceQuery("d", Since: 20_000), default));
+
+        // Every 4th record of the 200: an even sample of the window.
+        var sample = await Log.QueryAsync(new InferenceQuery("d", Limit: 1000, Stride: 4, Payloads: false), default);
+        Assert.Equal(50, sample.Count);
+        Assert.Equal(50, sample.Select(r => r.RequestId).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Inference_payloads_read_back_as_appended_json_or_not()
+    {
+        var records = new List<InferenceRecord>
+        {
+            Record("json", 1) with { Inputs = "{\"x\": [1.5, null, \"é\"]}", Outputs = "{\"predictions\":[[0.1,0.9]]}" },
+            Record("text", 2) with { Inputs = "not json {", Outputs = "[1, 2" , Error = "bad \"input\"\nline two" },
+            Record("none", 3) with { Inputs = null, Outputs = null },
+            Record("scalar", 4) with { Inputs = "42", Outputs = "\"text\"" },
+            Record("two values", 5) with { Inputs = "1 2", Outputs = "" },
+        };
+        await Log.AppendAsync(records, default);
+
+        var read = await Log.QueryAsync(new InferenceQuery("d"), default);
+        Assert.Equal(records.AsEnumerable().Reverse(), read);
+    }
+
+    [Fact]
+    public async Task Purging_removes_request_ids_from_what_feedback_can_join()
+    {
+        await Log.AppendAsync([Record("old", 1_000), Record("kept", 3_000), Record("old-shadow", 1_000) with { Shadow = true }], default);
+        await Log.AppendAsync([Record("older", 500)], default);
+        var monitoring = TrackingStoreFactory.OpenMonitoring(_tracking);
+
+        Assert.Equal(3, await Log.PurgeAsync("d", 2_000, default));
+        Assert.Equal(["kept"], (await Log.QueryAsync(new InferenceQuery("d"), default)).Select(r => r.RequestId));
+        var feedback = await monitoring.AddFeedbackAsync([new("old", "1"), new("older", "1"), new("kept", "0")], 5_000, default);
+        Assert.Equal(1, feedback.Accepted);
+        Assert.Equal(2, feedback.Unknown);
+    }
+
+    private static InferenceRecord Record(string id, long time) =>
+        new(id, "d", "iris", "1", "primary", false, time, 0.25, 200, null, "{\"x\":[1]}", "{\"predictions\":[0]}");
 }
 
 public sealed class SqliteDeploymentStoreTests : DeploymentStoreContract, IDisposable

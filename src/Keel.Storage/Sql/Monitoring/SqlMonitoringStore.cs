@@ -32,7 +32,8 @@ internal sealed class SqlMonitoringStore(SqlExecutor executor) : IMonitoringStor
             {
                 await using (var known = c.Command(string.Empty, tx))
                 {
-                    known.CommandText = $"SELECT request_id, deployment FROM inference_log WHERE shadow = 0 AND request_id IN ({known.AddList("r", part)})";
+                    known.CommandText = "SELECT r.request_id, s.deployment FROM inference_requests r JOIN inference_segments s ON s.id = r.segment "
+                        + $"WHERE s.shadow = 0 AND r.request_id IN ({known.AddList("r", part)})";
                     await using var reader = await known.ExecuteReaderAsync(ct);
                     while (await reader.ReadAsync(ct))
                     {

@@ -104,38 +104,54 @@ internal sealed class SqliteDialect : SqlDialect
     /// The inference log's batches: one prepared single-row statement stepped per record, bound by
     /// position through SQLite's API (the same reason as <see cref="InsertMetricsAsync"/>).
     /// </summary>
-    public override Task InsertInferenceAsync(DbConnection c, DbTransaction tx, IReadOnlyList<Keel.Core.Inference.InferenceRecord> records, CancellationToken ct)
+    public override Task InsertInferenceSegmentAsync(
+        DbConnection c, DbTransaction tx, Deployments.InferenceSegmentHeader header, byte[] records, IReadOnlyList<string> requestIds, CancellationToken ct)
     {
         var db = ((SqliteConnection)c).Handle!;
         Check(db, raw.sqlite3_prepare_v2(db,
-            $"INSERT INTO inference_log ({InferenceColumns}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", out var statement));
-        using (statement)
+            "INSERT INTO inference_segments (deployment, model_name, model_version, route, shadow, first_time, last_time, record_count, records) "
+            + "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", out var segment));
+        using (segment)
         {
-            foreach (var record in records)
+            Check(db, raw.sqlite3_bind_text(segment, 1, header.Deployment));
+            Check(db, raw.sqlite3_bind_text(segment, 2, header.ModelName));
+            Check(db, raw.sqlite3_bind_text(segment, 3, header.ModelVersion));
+            Check(db, raw.sqlite3_bind_text(segment, 4, header.Route));
+            Check(db, raw.sqlite3_bind_int(segment, 5, header.Shadow ? 1 : 0));
+            Check(db, raw.sqlite3_bind_int64(segment, 6, header.FirstTime));
+            Check(db, raw.sqlite3_bind_int64(segment, 7, header.LastTime));
+            Check(db, raw.sqlite3_bind_int(segment, 8, header.Count));
+            Check(db, raw.sqlite3_bind_blob(segment, 9, records));
+            StepDone(db, segment);
+        }
+
+        if (requestIds.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        var id = raw.sqlite3_last_insert_rowid(db);
+        Check(db, raw.sqlite3_prepare_v2(db, "INSERT INTO inference_requests (request_id, segment) VALUES (?1, ?2)", out var request));
+        using (request)
+        {
+            Check(db, raw.sqlite3_bind_int64(request, 2, id));
+            foreach (var requestId in requestIds)
             {
-                var values = InferenceValues(record);
-                for (var i = 0; i < values.Length; i++)
-                {
-                    Check(db, values[i] switch
-                    {
-                        string text => raw.sqlite3_bind_text(statement, i + 1, text),
-                        long integer => raw.sqlite3_bind_int64(statement, i + 1, integer),
-                        int integer => raw.sqlite3_bind_int(statement, i + 1, integer),
-                        double real => raw.sqlite3_bind_double(statement, i + 1, real),
-                        _ => raw.sqlite3_bind_null(statement, i + 1),
-                    });
-                }
-
-                if (raw.sqlite3_step(statement) != raw.SQLITE_DONE)
-                {
-                    throw new SqliteException(raw.sqlite3_errmsg(db).utf8_to_string(), raw.sqlite3_errcode(db));
-                }
-
-                raw.sqlite3_reset(statement);
+                Check(db, raw.sqlite3_bind_text(request, 1, requestId));
+                StepDone(db, request);
+                raw.sqlite3_reset(request);
             }
         }
 
         return Task.CompletedTask;
+    }
+
+    private static void StepDone(sqlite3 db, sqlite3_stmt statement)
+    {
+        if (raw.sqlite3_step(statement) != raw.SQLITE_DONE)
+        {
+            throw new SqliteException(raw.sqlite3_errmsg(db).utf8_to_string(), raw.sqlite3_errcode(db));
+        }
     }
 
     /// <summary>
