@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Serving benchmark of docs/benchmarks.md (issue 5 §6): wrk -t2 -c32 against, in one run,
-#   bare   a bare ASP.NET Core endpoint answering constant JSON (bench/Keel.Benchmarks `bare`),
+#   bare   a bare ASP.NET Core endpoint answering constant JSON (bench/Keel.Benchmarks `bare`; server GC, as
+#          `dotnet new web` apps and `./keel server` run),
 #   dep    keel server's /deployments/iris/invocations (inference log on, SQLite sink),
 #   oip    keel server's /v2/models/iris/infer (same deployment, OIP v2 typed tensor),
 #   nolog  the same deployment with the inference log off (sample_rate 0): what the log costs,
@@ -28,7 +29,7 @@ dotnet build "$root/bench/Keel.Benchmarks" -c Release --nologo -v q -tl:off >/de
 dll="$root/bench/Keel.Benchmarks/bin/Release/net10.0/Keel.Benchmarks.dll"
 wait_for() { for _ in $(seq 1 300); do curl -sf -o /dev/null "$1" && return 0; sleep 0.2; done; echo "no answer from $1" >&2; exit 1; }
 
-dotnet "$dll" bare 8091 >"$data/bare.log" 2>&1 & pids+=($!)
+DOTNET_gcServer="${DOTNET_gcServer:-1}" dotnet "$dll" bare 8091 >"$data/bare.log" 2>&1 & pids+=($!)
 "$root/keel" server --port 8090 --data-dir "$data/server" >"$data/server.log" 2>&1 & pids+=($!)
 wait_for http://127.0.0.1:8090/health
 dotnet "$dll" log-onnx http://127.0.0.1:8090 "$fixtures/iris_forest.onnx" iris champion >&2
