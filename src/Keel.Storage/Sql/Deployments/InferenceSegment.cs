@@ -159,7 +159,14 @@ internal static class InferenceSegment
     /// Reads a segment's records in the order they were appended; <paramref name="payloads"/>
     /// false leaves inputs, outputs and error unread (null).
     /// </summary>
-    public static List<InferenceRecord> Decode(InferenceSegmentHeader header, byte[] stored, bool payloads)
+    public static List<InferenceRecord> Decode(InferenceSegmentHeader header, byte[] stored, bool payloads) =>
+        Decode(header, stored, payloads, null);
+
+    /// <summary>
+    /// Reads the records whose time <paramref name="select"/> accepts (it is called once per
+    /// record, in order); the others are skipped without reading their payloads.
+    /// </summary>
+    public static List<InferenceRecord> Decode(InferenceSegmentHeader header, byte[] stored, bool payloads, Func<long, bool>? select)
     {
         var json = Json(stored).AsSpan();
         var records = new List<InferenceRecord>(header.Count);
@@ -172,6 +179,7 @@ internal static class InferenceSegment
             long time = 0;
             double latency = 0;
             var status = 0;
+            var wanted = true;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 var name = reader.ValueSpan;
@@ -188,6 +196,7 @@ internal static class InferenceSegment
                 else if (name.SequenceEqual("time"u8))
                 {
                     time = reader.GetInt64();
+                    wanted = select?.Invoke(time) ?? true;
                 }
                 else if (name.SequenceEqual("latency_ms"u8))
                 {
@@ -197,7 +206,7 @@ internal static class InferenceSegment
                 {
                     status = reader.GetInt32();
                 }
-                else if (!payloads)
+                else if (!payloads || !wanted)
                 {
                     reader.Skip();
                 }
@@ -225,6 +234,11 @@ internal static class InferenceSegment
                 {
                     reader.Skip();
                 }
+            }
+
+            if (!wanted)
+            {
+                continue;
             }
 
             records.Add(new InferenceRecord(requestId, header.Deployment, header.ModelName, header.ModelVersion, header.Route, header.Shadow,

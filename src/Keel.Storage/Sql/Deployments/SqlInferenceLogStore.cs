@@ -57,15 +57,12 @@ internal sealed class SqlInferenceLogStore(SqlExecutor executor) : IInferenceLog
                     break;
                 }
 
-                var records = InferenceSegment.Decode(header, reader.GetFieldValue<byte[]>(9), query.Payloads);
-                for (var i = records.Count - 1; i >= 0; i--)
+                // Records outside the window or between stride samples are skipped unread.
+                var records = InferenceSegment.Decode(header, reader.GetFieldValue<byte[]>(9), query.Payloads,
+                    time => InWindow(query, time) && seen++ % stride == 0);
+                for (var i = 0; i < records.Count; i++)
                 {
                     var r = records[i];
-                    if (!InWindow(query, r.Time) || seen++ % stride != 0)
-                    {
-                        continue;
-                    }
-
                     var key = (r.Time, id, i);
                     if (newest.Count < limit)
                     {
@@ -98,9 +95,18 @@ internal sealed class SqlInferenceLogStore(SqlExecutor executor) : IInferenceLog
             while (await reader.ReadAsync(ct))
             {
                 var (_, header) = Header(reader);
-                count += reader.IsDBNull(9)
-                    ? header.Count
-                    : InferenceSegment.Decode(header, reader.GetFieldValue<byte[]>(9), payloads: false).Count(r => InWindow(query, r.Time));
+                if (reader.IsDBNull(9))
+                {
+                    count += header.Count;
+                    continue;
+                }
+
+                // Counted as they are read; none is kept.
+                InferenceSegment.Decode(header, reader.GetFieldValue<byte[]>(9), payloads: false, time =>
+                {
+                    count += InWindow(query, time) ? 1 : 0;
+                    return false;
+                });
             }
 
             return count;
