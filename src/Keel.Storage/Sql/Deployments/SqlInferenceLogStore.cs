@@ -130,7 +130,8 @@ internal sealed class SqlInferenceLogStore(SqlExecutor executor) : IInferenceLog
             long removed = 0;
             foreach (var (id, header, json) in touched)
             {
-                var records = InferenceSegment.Decode(header, json, payloads: true);
+                // A segment wholly before the cut is deleted: only its request ids are read.
+                var records = InferenceSegment.Decode(header, json, payloads: header.LastTime >= before);
                 var kept = records.Where(r => r.Time >= before).ToList();
                 removed += records.Count - kept.Count;
                 if (!header.Shadow)

@@ -76,11 +76,7 @@ internal sealed class SqliteDialect : SqlDialect
                         Check(db, raw.sqlite3_bind_int(statement, p + 4, double.IsNaN(m.Value) ? 1 : 0));
                     }
 
-                    if (raw.sqlite3_step(statement) != raw.SQLITE_DONE)
-                    {
-                        throw new SqliteException(raw.sqlite3_errmsg(db).utf8_to_string(), raw.sqlite3_errcode(db));
-                    }
-
+                    StepDone(db, statement);
                     raw.sqlite3_reset(statement);
                 }
                 finally
