@@ -10,18 +10,27 @@ namespace Keel.Tabular;
 /// </summary>
 public sealed class Table
 {
+    // Up to this many columns, names are found by a linear scan (a request's table of a few
+    // features): no dictionary is built per table.
+    private const int ScanLimit = 16;
+
     private readonly Column[] _columns;
-    private readonly Dictionary<string, int> _indexByName;
+    private readonly Dictionary<string, int>? _indexByName;
+    private IReadOnlyList<string>? _columnNames;
 
     public Table(IEnumerable<Column> columns)
     {
         ArgumentNullException.ThrowIfNull(columns);
         _columns = [.. columns];
-        _indexByName = new Dictionary<string, int>(_columns.Length, StringComparer.Ordinal);
+        if (_columns.Length > ScanLimit)
+        {
+            _indexByName = new Dictionary<string, int>(_columns.Length, StringComparer.Ordinal);
+        }
+
         for (var i = 0; i < _columns.Length; i++)
         {
             var column = _columns[i] ?? throw new ArgumentException("A table column cannot be null.", nameof(columns));
-            if (!_indexByName.TryAdd(column.Name, i))
+            if (_indexByName is null ? Scan(column.Name, i) >= 0 : !_indexByName.TryAdd(column.Name, i))
             {
                 throw KeelException.Invalid($"Column name '{column.Name}' appears more than once; table column names must be unique.");
             }
@@ -34,7 +43,6 @@ public sealed class Table
         }
 
         RowCount = _columns.Length == 0 ? 0 : _columns[0].Length;
-        ColumnNames = Array.AsReadOnly(Array.ConvertAll(_columns, c => c.Name));
     }
 
     public Table(params Column[] columns)
@@ -48,7 +56,7 @@ public sealed class Table
 
     public IReadOnlyList<Column> Columns => _columns;
 
-    public IReadOnlyList<string> ColumnNames { get; }
+    public IReadOnlyList<string> ColumnNames => _columnNames ??= Array.AsReadOnly(Array.ConvertAll(_columns, c => c.Name));
 
     public Column this[int index] => _columns[index];
 
@@ -56,15 +64,31 @@ public sealed class Table
     public Column this[string name] =>
         TryGetColumn(name, out var column) ? column : throw NoSuchColumn(name);
 
-    public bool Contains(string name) => _indexByName.ContainsKey(name);
+    public bool Contains(string name) => IndexOf(name) >= 0;
 
     /// <summary>The position of the column, or -1.</summary>
-    public int IndexOf(string name) => _indexByName.TryGetValue(name, out var index) ? index : -1;
+    public int IndexOf(string name) =>
+        _indexByName is null ? Scan(name, _columns.Length) : _indexByName.TryGetValue(name, out var index) ? index : -1;
 
     public bool TryGetColumn(string name, [NotNullWhen(true)] out Column? column)
     {
-        column = _indexByName.TryGetValue(name, out var index) ? _columns[index] : null;
+        var index = IndexOf(name);
+        column = index >= 0 ? _columns[index] : null;
         return column is not null;
+    }
+
+    /// <summary>The position of the column among the first <paramref name="count"/>, or -1.</summary>
+    private int Scan(string name, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            if (string.Equals(_columns[i].Name, name, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     /// <summary>This table without the named column (e.g. the evaluation target); the column must exist.</summary>

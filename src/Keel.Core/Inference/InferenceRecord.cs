@@ -20,7 +20,15 @@ public sealed record InferenceRecord(
     int Status,
     string? Error,
     string? Inputs,
-    string? Outputs);
+    string? Outputs)
+{
+    /// <summary>
+    /// True when <see cref="Inputs"/> and <see cref="Outputs"/> (where not null) were written by a
+    /// JSON writer in this process, so storage may embed them without parsing them again; records
+    /// from elsewhere (a `keel serve` upload, a caller) leave it false and are checked.
+    /// </summary>
+    public bool PayloadsAreJson { get; init; }
+}
 
 /// <summary>
 /// Which records to read: one deployment, a time window, optionally one route or role.

@@ -50,6 +50,10 @@ public static class KeelApp
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+        // ASP.NET Core's hosting logs only request start/finish (Information, filtered out above), but
+        // while its logger is enabled at all it starts an Activity and a logging scope for every
+        // request; off, a scoring request does not pay for them (docs/benchmarks.md, fourth pass).
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         builder.WebHost.UseKestrel(kestrel =>
         {

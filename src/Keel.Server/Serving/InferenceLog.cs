@@ -1,6 +1,6 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
-using System.Threading.Channels;
 using Keel.Core.Inference;
 using Keel.Serving.Predictors;
 using Keel.Serving.Protocols;
@@ -35,7 +35,14 @@ public sealed record PendingInference(
     int Status,
     string? Error,
     Table? Inputs,
-    PredictionResult? Outputs);
+    PredictionResult? Outputs)
+{
+    /// <summary>The outputs' JSON when the request already wrote it (the `/invocations` response body), so the writer does not write it again.</summary>
+    public string? OutputsJson { get; init; }
+
+    /// <summary>The request's `dataframe_split` of numbers, when it came so: the inputs are written from its text.</summary>
+    public ReadOnlyMemory<byte> InputsSplit { get; init; }
+}
 
 /// <summary>How the inference log queues and writes.</summary>
 public sealed class InferenceLogOptions
@@ -64,7 +71,13 @@ public sealed partial class InferenceLog : BackgroundService
     /// <summary>How long the writer sleeps between looks at the queue while it gathers a batch.</summary>
     private static readonly TimeSpan GatherPoll = TimeSpan.FromMilliseconds(5);
 
-    private readonly Channel<PendingInference> _queue;
+    // A lock-free queue with a counted bound: requests enqueue without taking a lock (the bounded
+    // channel's lock was contended by the request threads and the writer), and wake the writer only
+    // when it sleeps with nothing to do.
+    private readonly ConcurrentQueue<PendingInference> _queue = new();
+    private readonly ManualResetEventSlim _wake = new(false);
+    private int _count;
+    private int _sleeping;
     private readonly IInferenceSink? _sink;
     private readonly InferenceLogOptions _options;
     private readonly ILogger<InferenceLog> _logger;
@@ -77,11 +90,6 @@ public sealed partial class InferenceLog : BackgroundService
         _sink = sink;
         _options = options;
         _logger = logger;
-        _queue = Channel.CreateBounded<PendingInference>(new BoundedChannelOptions(options.Capacity)
-        {
-            FullMode = BoundedChannelFullMode.Wait,
-            SingleReader = true,
-        });
     }
 
     /// <summary>False when nothing is logged here (a local model with no server).</summary>
@@ -93,7 +101,7 @@ public sealed partial class InferenceLog : BackgroundService
 
     public long Failed => Interlocked.Read(ref _failed);
 
-    public int Queued => _queue.Reader.Count;
+    public int Queued => Volatile.Read(ref _count);
 
     /// <summary>Queues a record without waiting; a full queue drops it and counts the drop.</summary>
     public void TryEnqueue(PendingInference record)
@@ -103,16 +111,35 @@ public sealed partial class InferenceLog : BackgroundService
             return;
         }
 
-        if (!_queue.Writer.TryWrite(record))
+        if (Interlocked.Increment(ref _count) > _options.Capacity)
         {
+            Interlocked.Decrement(ref _count);
             Interlocked.Increment(ref _dropped);
+            return;
         }
+
+        _queue.Enqueue(record);
+        if (Volatile.Read(ref _sleeping) != 0 && Interlocked.Exchange(ref _sleeping, 0) != 0)
+        {
+            _wake.Set();
+        }
+    }
+
+    private bool TryDequeue([System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out PendingInference record)
+    {
+        if (!_queue.TryDequeue(out record))
+        {
+            return false;
+        }
+
+        Interlocked.Decrement(ref _count);
+        return true;
     }
 
     /// <summary>Waits until everything queued so far is written (tests, shutdown).</summary>
     public async Task FlushAsync(CancellationToken ct)
     {
-        while (_queue.Reader.Count > 0 || Volatile.Read(ref _writing) != 0)
+        while (Volatile.Read(ref _count) > 0 || Volatile.Read(ref _writing) != 0)
         {
             await Task.Delay(10, ct);
         }
@@ -140,12 +167,11 @@ public sealed partial class InferenceLog : BackgroundService
     private void Run(CancellationToken stoppingToken)
     {
         var batch = new List<PendingInference>(_options.BatchSize);
-        var reader = _queue.Reader;
         while (!stoppingToken.IsCancellationRequested)
         {
-            if (!reader.TryRead(out var first))
+            if (!TryDequeue(out var first))
             {
-                if (!WaitForRecords(reader, Timeout.InfiniteTimeSpan, stoppingToken))
+                if (!WaitForRecords(stoppingToken))
                 {
                     break;
                 }
@@ -158,7 +184,7 @@ public sealed partial class InferenceLog : BackgroundService
             var deadline = Stopwatch.GetTimestamp() + (long)(_options.FlushInterval.TotalSeconds * Stopwatch.Frequency);
             while (batch.Count < _options.BatchSize)
             {
-                if (reader.TryRead(out var item))
+                if (TryDequeue(out var item))
                 {
                     batch.Add(item);
                     continue;
@@ -181,7 +207,7 @@ public sealed partial class InferenceLog : BackgroundService
 
         // Shutdown: write what is still queued, without the stopping token.
         Volatile.Write(ref _writing, 1);
-        while (reader.TryRead(out var item))
+        while (TryDequeue(out var item))
         {
             batch.Add(item);
         }
@@ -190,24 +216,31 @@ public sealed partial class InferenceLog : BackgroundService
         Volatile.Write(ref _writing, 0);
     }
 
-    /// <summary>Blocks this (dedicated) thread until a record is queued, the time passes or the log stops; false when it stopped.</summary>
-    private static bool WaitForRecords(ChannelReader<PendingInference> reader, TimeSpan timeout, CancellationToken stoppingToken)
+    /// <summary>Blocks this (dedicated) thread until a record is queued or the log stops; false when it stopped.</summary>
+    private bool WaitForRecords(CancellationToken stoppingToken)
     {
+        _wake.Reset();
+        // Announce the sleep, then look once more: a record queued before the announcement is seen
+        // here, one queued after it sets the event (both sides use full fences).
+        Interlocked.Exchange(ref _sleeping, 1);
+        if (!_queue.IsEmpty)
+        {
+            Volatile.Write(ref _sleeping, 0);
+            return true;
+        }
+
         try
         {
-            var waiting = reader.WaitToReadAsync(stoppingToken);
-            if (waiting.IsCompleted)
-            {
-                return waiting.Result;
-            }
-
-            var task = waiting.AsTask();
-            // Blocking is the point here: this thread is the writer's own.
-            return !task.Wait(timeout, stoppingToken) || task.GetAwaiter().GetResult();
+            _wake.Wait(stoppingToken);
+            return true;
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             return false;
+        }
+        finally
+        {
+            Volatile.Write(ref _sleeping, 0);
         }
     }
 
@@ -224,7 +257,7 @@ public sealed partial class InferenceLog : BackgroundService
             try
             {
                 // The SQL sink completes synchronously on this thread; the HTTP sink of `keel serve` awaits its call here.
-                _sink!.WriteAsync(records, ct).GetAwaiter().GetResult();
+                Keel.Storage.Threading.WriterThread.Block(_sink!.WriteAsync(records, ct));
                 Interlocked.Add(ref _written, records.Count);
                 return;
             }
@@ -321,8 +354,13 @@ public sealed partial class InferenceLog : BackgroundService
 
         public InferenceRecord ToRecord(PendingInference p) => new(
             p.RequestId, p.Deployment, p.ModelName, p.ModelVersion, p.Route, p.Shadow, p.Time, p.LatencyMs, p.Status, p.Error,
-            p.Inputs is { } inputs ? Json(w => WriteColumns(w, inputs)) : null,
-            p.Outputs is { } outputs ? Json(w => MlflowScoring.WritePredictions(w, outputs)) : null);
+            p.Inputs is null ? null
+                : !p.InputsSplit.IsEmpty ? Json(w => MlflowScoring.WriteSplitAsColumns(w, p.InputsSplit.Span))
+                : Json(w => WriteColumns(w, p.Inputs)),
+            p.OutputsJson ?? (p.Outputs is { } outputs ? Json(w => MlflowScoring.WritePredictions(w, outputs)) : null))
+        {
+            PayloadsAreJson = true,
+        };
 
         private string Json(Action<Utf8JsonWriter> write)
         {

@@ -77,6 +77,7 @@ public sealed class RouteTable : IDisposable
 
         Deployment = deployment;
         Revision = revision;
+        RevisionText = revision.ToString(System.Globalization.CultureInfo.InvariantCulture);
         Routes = spec.Batching is { } batching
             ? [.. routes.Select(r => r with { Batcher = new MicroBatcher(r.Model.Predictor, batching) })]
             : routes;
@@ -94,6 +95,9 @@ public sealed class RouteTable : IDisposable
     public string Deployment { get; }
 
     public long Revision { get; }
+
+    /// <summary>The revision as the `X-Keel-Revision` header writes it (made once, not per request).</summary>
+    public string RevisionText { get; }
 
     public IReadOnlyList<ActiveRoute> Routes { get; }
 

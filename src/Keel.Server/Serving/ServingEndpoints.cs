@@ -83,13 +83,25 @@ internal static class ServingEndpoints
             var body = await ReadBodyAsync(context);
             var input = check.IsCsv
                 ? await MlflowScoring.ParseCsvAsync(new MemoryStream(body.Array!, body.Offset, body.Count, writable: false), model.Predictor.Signature, context.RequestAborted)
-                : MlflowScoring.ParseJson(body, model.Predictor.Signature);
+                : MlflowScoring.ParseJson(body.AsMemory(), model.Predictor.Signature);
             scoring.Input = input.Table;
+            scoring.InputsSplit = input.SplitJson;
             var result = scoring.Result = await route.PredictAsync(input.Table);
+
+            // Written whole first: the response gets a Content-Length (no chunked framing), and the
+            // inference log keeps these same bytes as the record's outputs instead of writing them again.
+            var json = ResponseJson.Acquire();
+            MlflowScoring.WritePredictions(json.Writer, result);
+            var answer = json.Finish();
+            if (scoring.Logged)
+            {
+                scoring.OutputsJson = System.Text.Encoding.UTF8.GetString(answer.Span);
+            }
+
             context.Response.ContentType = "application/json";
-            await using var writer = new Utf8JsonWriter(context.Response.BodyWriter);
-            MlflowScoring.WritePredictions(writer, result);
-            await writer.FlushAsync(context.RequestAborted);
+            context.Response.ContentLength = answer.Length;
+            System.Buffers.BuffersExtensions.Write(context.Response.BodyWriter, answer.Span);
+            await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
         });
 
     private static async Task<IResult> InferAsync(HttpContext context, string name, string? version = null)
@@ -119,9 +131,13 @@ internal static class ServingEndpoints
             : table.ByVersion(version) ?? throw KeelException.NotFound(
                 $"Deployment '{runtime.Name}' serves versions [{string.Join(", ", table.Routes.Select(r => r.Model.Version).Distinct())}], not version '{version}'.");
         var model = route.Model;
-        var scoring = new Scoring(Stamp(context, model, route, table));
-        var clock = services.GetRequiredService<TimeProvider>();
-        var time = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var time = services.GetRequiredService<TimeProvider>().GetUtcNow().ToUnixTimeMilliseconds();
+        var rate = table.Spec.InferenceLog.SampleRate;
+        var scoring = new Scoring(Stamp(context, model, route, table, time))
+        {
+            // Decided before scoring, so the request knows whether to keep its output JSON for the record.
+            Logged = rate >= 1 || (rate > 0 && Random.Shared.NextDouble() < rate),
+        };
         var started = Stopwatch.GetTimestamp();
         var status = StatusCodes.Status200OK;
         string? error = null;
@@ -153,12 +169,15 @@ internal static class ServingEndpoints
             var shadowed = status == StatusCodes.Status200OK && table.Shadow is { } shadow && scoring.Input is { } input
                 && Random.Shared.NextDouble() < table.ShadowShare
                 && services.GetRequiredService<ShadowRunner>().TryQueue(runtime.Name, shadow, scoring.RequestId, input, time);
-            var rate = table.Spec.InferenceLog.SampleRate;
-            if (shadowed || rate >= 1 || (rate > 0 && Random.Shared.NextDouble() < rate))
+            if (shadowed || scoring.Logged)
             {
                 services.GetRequiredService<InferenceLog>().TryEnqueue(new PendingInference(
                     scoring.RequestId, runtime.Name, model.Name, model.Version, route.Name, false, time, elapsed.TotalMilliseconds,
-                    status, error, scoring.Input, scoring.Result));
+                    status, error, scoring.Input, scoring.Result)
+                {
+                    OutputsJson = status == StatusCodes.Status200OK ? scoring.OutputsJson : null,
+                    InputsSplit = scoring.InputsSplit,
+                });
             }
         }
     }
@@ -188,32 +207,49 @@ internal static class ServingEndpoints
     }
 
     /// <summary>Sets X-Request-Id (the caller's, or a new one), the version, route and revision headers; returns the request id.</summary>
-    private static string Stamp(HttpContext context, ServedModel model, ActiveRoute route, RouteTable table)
+    private static string Stamp(HttpContext context, ServedModel model, ActiveRoute route, RouteTable table, long time)
     {
         var id = context.Request.Headers[RequestIdHeader].ToString();
         if (string.IsNullOrWhiteSpace(id) || id.Length > 200)
         {
             // Time-ordered (UUIDv7), not the (random) trace id: the inference log's request index
             // then grows at its end instead of dirtying a random page per record (docs/benchmarks.md).
-            id = Guid.CreateVersion7().ToString("N");
+            id = RequestIds.Next(time);
         }
 
         var headers = context.Response.Headers;
         headers[RequestIdHeader] = id;
         headers[ModelVersionHeader] = model.Version;
         headers[RouteHeader] = route.Name;
-        headers[RevisionHeader] = table.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        headers[RevisionHeader] = table.RevisionText;
         return id;
     }
 
     private static string Platform(ServedModel model) => model.Predictor.Flavor == "onnx" ? "onnxruntime_onnx" : "mlnet";
 
-    /// <summary>The whole body (bounded by Kestrel's limit) in one buffer sized from Content-Length, without a second copy.</summary>
+    /// <summary>The whole body (bounded by Kestrel's limit), copied once out of the request pipe into an array of its size.</summary>
     private static async Task<ArraySegment<byte>> ReadBodyAsync(HttpContext context)
     {
-        var buffer = new MemoryStream((int)Math.Clamp(context.Request.ContentLength ?? 0, 0, 1 << 20));
-        await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
-        return buffer.TryGetBuffer(out var body) ? body : buffer.ToArray();
+        var reader = context.Request.BodyReader;
+        while (true)
+        {
+            var read = await reader.ReadAsync(context.RequestAborted);
+            var buffer = read.Buffer;
+            if (read.IsCanceled)
+            {
+                throw new OperationCanceledException("The request body's read was cancelled.");
+            }
+
+            if (read.IsCompleted)
+            {
+                var body = buffer.IsEmpty ? [] : System.Buffers.BuffersExtensions.ToArray(buffer);
+                reader.AdvanceTo(buffer.End);
+                return body;
+            }
+
+            // Nothing consumed, everything examined: the next read returns the body so far and more.
+            reader.AdvanceTo(buffer.Start, buffer.End);
+        }
     }
 
     /// <summary>The Open Inference Protocol's error body is `{"error": "..."}`, not MLflow's.</summary>
@@ -237,6 +273,52 @@ internal static class ServingEndpoints
         public Table? Input { get; set; }
 
         public PredictionResult? Result { get; set; }
+
+        /// <summary>Whether this request's record goes to the inference log (its sampling draw).</summary>
+        public bool Logged { get; init; }
+
+        /// <summary>The request's own `dataframe_split` object when the one-pass reader took it, for the log.</summary>
+        public ReadOnlyMemory<byte> InputsSplit { get; set; }
+
+        /// <summary>The `{"predictions": ...}` body the request answered with, kept for the log.</summary>
+        public string? OutputsJson { get; set; }
+    }
+
+    /// <summary>
+    /// A response body written whole before it is sent, with a buffer and JSON writer reused by the
+    /// thread (the body is copied into the response before the request awaits anything).
+    /// </summary>
+    private sealed class ResponseJson
+    {
+        [ThreadStatic]
+        private static ResponseJson? _cached;
+
+        private readonly System.Buffers.ArrayBufferWriter<byte> _buffer = new(512);
+
+        private ResponseJson() => Writer = new Utf8JsonWriter(_buffer);
+
+        public Utf8JsonWriter Writer { get; }
+
+        public static ResponseJson Acquire()
+        {
+            var json = _cached ??= new ResponseJson();
+            if (json._buffer.Capacity > 1 << 20)
+            {
+                // A huge response once does not pin its buffer to the thread for good.
+                json = _cached = new ResponseJson();
+            }
+
+            json._buffer.ResetWrittenCount();
+            json.Writer.Reset(json._buffer);
+            return json;
+        }
+
+        /// <summary>The body; valid until this thread acquires the buffer again.</summary>
+        public ReadOnlyMemory<byte> Finish()
+        {
+            Writer.Flush();
+            return _buffer.WrittenMemory;
+        }
     }
 
     private sealed class UnsupportedMediaException(string message) : Exception(message);

@@ -13,6 +13,10 @@ public sealed class ServingMetrics
     private static readonly double[] LatencyBuckets =
         [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+    // prometheus-net's default attaches the current trace to every observation (an exemplar made per
+    // request); Keel exports no traces, so there is nothing for an exemplar to point to.
+    private static readonly ExemplarBehavior NoExemplars = ExemplarBehavior.NoExemplars();
+
     private readonly Counter _requests;
     private readonly Histogram _latency;
     private readonly ConcurrentDictionary<(string, string, string), RouteSeries> _routes = new();
@@ -22,9 +26,9 @@ public sealed class ServingMetrics
         Registry = Metrics.NewCustomRegistry();
         var factory = Metrics.WithCustomRegistry(Registry);
         _requests = factory.CreateCounter("keel_predictions_total", "Scoring requests answered, by deployment, route, model version and HTTP status class.",
-            new CounterConfiguration { LabelNames = ["deployment", "route", "version", "status"] });
+            new CounterConfiguration { LabelNames = ["deployment", "route", "version", "status"], ExemplarBehavior = NoExemplars });
         _latency = factory.CreateHistogram("keel_prediction_duration_seconds", "Time to score a request (parse, predict, write), by deployment, route and model version.",
-            new HistogramConfiguration { LabelNames = ["deployment", "route", "version"], Buckets = LatencyBuckets });
+            new HistogramConfiguration { LabelNames = ["deployment", "route", "version"], Buckets = LatencyBuckets, ExemplarBehavior = NoExemplars });
         var dropped = factory.CreateCounter("keel_inference_log_dropped_total", "Inference records dropped because the log's queue was full.");
         var written = factory.CreateCounter("keel_inference_log_written_total", "Inference records written to durable storage.");
         var failed = factory.CreateCounter("keel_inference_log_failed_total", "Inference records lost after repeated failed writes.");

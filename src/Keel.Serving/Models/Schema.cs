@@ -30,6 +30,8 @@ public sealed class Schema
         {
             throw KeelException.Invalid("A signature schema mixes named and unnamed specs; name all of them or none.");
         }
+
+        Names = [.. Fields.Where(f => f.Name is not null).Select(f => f.Name!)];
     }
 
     public IReadOnlyList<SchemaField> Fields { get; }
@@ -39,7 +41,7 @@ public sealed class Schema
     public bool HasNames => Fields[0].Name is not null;
 
     /// <summary>The specs' names in order; empty for an unnamed schema.</summary>
-    public IReadOnlyList<string> Names => [.. Fields.Where(f => f.Name is not null).Select(f => f.Name!)];
+    public IReadOnlyList<string> Names { get; }
 
     public IEnumerable<ColumnSpec> Columns => Fields.OfType<ColumnSpec>();
 

@@ -15,20 +15,22 @@ namespace Keel.Serving.Predictors;
 // missing integer or a fractional value for an integer input is an error naming the column.
 internal sealed partial class OnnxPredictor
 {
-    private Dictionary<string, OrtValue> BindInputs(Table table)
+    /// <summary>One value per graph input, in the order of <see cref="_inputNames"/>.</summary>
+    private OrtValue[] BindInputs(Table table)
     {
-        var feeds = new Dictionary<string, OrtValue>(StringComparer.Ordinal);
+        var feeds = new OrtValue[_inputs.Length];
         try
         {
             if (_inputs.Length == 1)
             {
                 var input = _inputs[0];
-                feeds[input.Name] = CreateTensor(input, StackedColumns(input, table), table.RowCount);
+                feeds[0] = CreateTensor(input, StackedColumns(input, table), table.RowCount);
             }
             else
             {
-                foreach (var input in _inputs)
+                for (var i = 0; i < _inputs.Length; i++)
                 {
+                    var input = _inputs[i];
                     if (Width(input) is not (1 or -1))
                     {
                         throw KeelException.Invalid(
@@ -37,7 +39,7 @@ internal sealed partial class OnnxPredictor
 
                     var column = table.TryGetColumn(input.Name, out var found) ? found : throw KeelException.Invalid(
                         $"The model's ONNX input '{input.Name}' has no column of that name in the input; the columns are: {string.Join(", ", table.ColumnNames)}.");
-                    feeds[input.Name] = CreateTensor(input, [column], table.RowCount);
+                    feeds[i] = CreateTensor(input, [column], table.RowCount);
                 }
             }
 
@@ -45,9 +47,9 @@ internal sealed partial class OnnxPredictor
         }
         catch
         {
-            foreach (var value in feeds.Values)
+            foreach (var value in feeds)
             {
-                value.Dispose();
+                value?.Dispose();
             }
 
             throw;
@@ -72,10 +74,19 @@ internal sealed partial class OnnxPredictor
         }
 
         if (Signature.Inputs is { IsTensorBased: false, HasNames: true } schema
-            && schema.Names.All(table.Contains)
             && (width < 0 || schema.Names.Count == width))
         {
-            return [.. schema.Names.Select(name => table[name])];
+            var names = schema.Names;
+            if (InOrder(table, names))
+            {
+                // The request's columns are the signature's, in its order (what the parsers make).
+                return table.Columns;
+            }
+
+            if (names.All(table.Contains))
+            {
+                return [.. names.Select(name => table[name])];
+            }
         }
 
         if (width >= 0 && table.ColumnCount != width)
@@ -85,6 +96,24 @@ internal sealed partial class OnnxPredictor
         }
 
         return table.Columns;
+    }
+
+    private static bool InOrder(Table table, IReadOnlyList<string> names)
+    {
+        if (table.ColumnCount != names.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < names.Count; i++)
+        {
+            if (!string.Equals(table[i].Name, names[i], StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static OrtValue CreateTensor(OnnxInput input, IReadOnlyList<Column> columns, int rows)
@@ -99,8 +128,13 @@ internal sealed partial class OnnxPredictor
         long[] shape = input.Dimensions.Length == 1 ? [rows] : [rows, width];
         if (input.ElementType != TensorElementType.String)
         {
-            foreach (var column in columns.Where(c => c.Type == ColumnType.String))
+            foreach (var column in columns)
             {
+                if (column.Type != ColumnType.String)
+                {
+                    continue;
+                }
+
                 throw KeelException.Invalid(
                     $"Column '{column.Name}' holds strings but ONNX input '{input.Name}' takes {input.Dtype} values; every column fed to it must be numeric.");
             }

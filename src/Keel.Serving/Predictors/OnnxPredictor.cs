@@ -17,7 +17,12 @@ internal sealed partial class OnnxPredictor : IPredictor
     private readonly InferenceSession _session;
     private readonly SessionOptions _sessionOptions;
     private readonly OnnxInput[] _inputs;
+    private readonly string[] _inputNames;
     private readonly string[] _outputNames;
+
+    // One for every call: creating run options per call cost a native allocation and a finalizable
+    // handle per request. Run only reads them, so concurrent calls may share them.
+    private readonly RunOptions _runOptions = new();
 
     private OnnxPredictor(InferenceSession session, SessionOptions sessionOptions, ModelManifest manifest)
     {
@@ -26,6 +31,7 @@ internal sealed partial class OnnxPredictor : IPredictor
         Manifest = manifest;
         Signature = manifest.Signature is { Inputs: not null } signature ? signature : OnnxGraph.Signature(session);
         _inputs = [.. session.InputNames.Select(name => new OnnxInput(name, session.InputMetadata[name]))];
+        _inputNames = [.. _inputs.Select(i => i.Name)];
         _outputNames = [.. session.OutputNames];
     }
 
@@ -67,9 +73,16 @@ internal sealed partial class OnnxPredictor : IPredictor
         var feeds = BindInputs(input);
         try
         {
-            using var runOptions = new RunOptions();
-            using var results = _session.Run(runOptions, feeds, _outputNames);
-            return new PredictionResult(_outputNames.Zip(results, ToTensor));
+            using var results = _session.Run(_runOptions, _inputNames, feeds, _outputNames);
+            var outputs = new PredictionTensor[_outputNames.Length];
+            var i = 0;
+            foreach (var value in results)
+            {
+                outputs[i] = ToTensor(_outputNames[i], value);
+                i++;
+            }
+
+            return new PredictionResult(outputs);
         }
         catch (OnnxRuntimeException ex)
         {
@@ -77,9 +90,9 @@ internal sealed partial class OnnxPredictor : IPredictor
         }
         finally
         {
-            foreach (var value in feeds.Values)
+            foreach (var value in feeds)
             {
-                value.Dispose();
+                value?.Dispose();
             }
         }
     }
@@ -87,6 +100,7 @@ internal sealed partial class OnnxPredictor : IPredictor
     public void Dispose()
     {
         _session.Dispose();
+        _runOptions.Dispose();
         _sessionOptions.Dispose();
     }
 

@@ -15,8 +15,13 @@ public static partial class MlflowScoring
     /// a ragged row, no rows — returns null and the general parser takes the body, so every error
     /// message comes from one place. The table is the one the general parser builds.
     /// </summary>
-    internal static ScoringInput? TryParseNumericSplit(ReadOnlySpan<byte> utf8Json, ModelSignature? signature)
+    internal static ScoringInput? TryParseNumericSplit(ReadOnlySpan<byte> utf8Json, ModelSignature? signature) =>
+        TryParseNumericSplit(utf8Json, signature, out _);
+
+    /// <param name="split">Where the <c>dataframe_split</c> object lies in the body.</param>
+    internal static ScoringInput? TryParseNumericSplit(ReadOnlySpan<byte> utf8Json, ModelSignature? signature, out Range split)
     {
+        split = default;
         var inputs = signature?.Inputs;
         if (inputs is null || inputs.Fields.Count == 0)
         {
@@ -33,6 +38,7 @@ public static partial class MlflowScoring
                 return null;
             }
 
+            var splitStart = (int)reader.TokenStartIndex;
             string[]? names = null;
             double[]? values = null;
             var rows = 0;
@@ -41,7 +47,7 @@ public static partial class MlflowScoring
             {
                 if (reader.ValueTextEquals("columns"u8) && names is null)
                 {
-                    names = ReadNames(ref reader);
+                    names = ReadNames(ref reader, inputs);
                     if (names is null)
                     {
                         return null;
@@ -73,6 +79,7 @@ public static partial class MlflowScoring
             }
 
             // The end of dataframe_split, then of the body, and nothing after it.
+            var splitEnd = (int)reader.TokenStartIndex + 1;
             if (reader.TokenType != JsonTokenType.EndObject || !reader.Read() || reader.TokenType != JsonTokenType.EndObject
                 || reader.Read() || names is null || values is null || rows == 0)
             {
@@ -80,6 +87,7 @@ public static partial class MlflowScoring
             }
 
             var table = NumericTable(names, values, rows, inputs);
+            split = splitStart..splitEnd;
             return table is null ? null : new ScoringInput(table, null);
         }
         catch (JsonException)
@@ -88,17 +96,77 @@ public static partial class MlflowScoring
         }
     }
 
-    private static string[]? ReadNames(ref Utf8JsonReader reader)
+    /// <summary>
+    /// Writes a <c>dataframe_split</c> object of numbers (what <see cref="ScoringInput.SplitJson"/>
+    /// holds) as JSON columns, <c>{"column": [values...], ...}</c>, copying each number's text as
+    /// the caller sent it; the inference log's form of a request's inputs.
+    /// </summary>
+    public static void WriteSplitAsColumns(Utf8JsonWriter w, ReadOnlySpan<byte> split)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        var reader = new Utf8JsonReader(split, new JsonReaderOptions { MaxDepth = 16 });
+        var names = new List<string>(8);
+        var cells = new List<Range>(32);
+        reader.Read();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("columns"u8))
+            {
+                reader.Read();
+                while (reader.Read() && reader.TokenType == JsonTokenType.String)
+                {
+                    names.Add(reader.GetString()!);
+                }
+            }
+            else if (reader.ValueTextEquals("data"u8))
+            {
+                reader.Read();
+                while (reader.Read() && reader.TokenType == JsonTokenType.StartArray)
+                {
+                    while (reader.Read() && reader.TokenType == JsonTokenType.Number)
+                    {
+                        var start = (int)reader.TokenStartIndex;
+                        cells.Add(start..(start + reader.ValueSpan.Length));
+                    }
+                }
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        var width = names.Count;
+        w.WriteStartObject();
+        for (var c = 0; c < width; c++)
+        {
+            w.WriteStartArray(names[c]);
+            for (var cell = c; cell < cells.Count; cell += width)
+            {
+                w.WriteRawValue(split[cells[cell]], skipInputValidation: true);
+            }
+
+            w.WriteEndArray();
+        }
+
+        w.WriteEndObject();
+    }
+
+    private static string[]? ReadNames(ref Utf8JsonReader reader, Schema inputs)
     {
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
         {
             return null;
         }
 
-        var names = new List<string>(8);
+        var known = inputs.Names;
+        var names = new List<string>(known.Count);
         while (reader.Read() && reader.TokenType == JsonTokenType.String)
         {
-            names.Add(reader.GetString()!);
+            // The signature's own string when the name is one of them (no string made per request).
+            var name = names.Count < known.Count && reader.ValueTextEquals(known[names.Count]) ? known[names.Count] : null;
+            names.Add(name ?? reader.GetString()!);
         }
 
         return reader.TokenType == JsonTokenType.EndArray && names.Count > 0 ? [.. names] : null;
@@ -129,7 +197,9 @@ public static partial class MlflowScoring
 
             for (var c = 0; c < width; c++)
             {
-                if (!reader.Read() || reader.TokenType != JsonTokenType.Number || !reader.TryGetDouble(out var value) || !double.IsFinite(value))
+                // Plain decimals ("5.1") take the exact fast path of the CSV reader; the rest the full parser.
+                if (!reader.Read() || reader.TokenType != JsonTokenType.Number
+                    || !Keel.Tabular.Chunks.Internal.Utf8Numbers.TryParseDouble(reader.ValueSpan, out var value) || !double.IsFinite(value))
                 {
                     return (null, 0);
                 }
@@ -183,8 +253,13 @@ public static partial class MlflowScoring
 
         var columns = new Column[width];
         var f = 0;
-        foreach (var spec in inputs.Columns)
+        foreach (var field in inputs.Fields)
         {
+            if (field is not ColumnSpec spec)
+            {
+                return null;
+            }
+
             var at = Array.IndexOf(names, spec.Name);
             if (at < 0 || Array.IndexOf(names, spec.Name, at + 1) >= 0
                 || Cells.TypeOf(spec.Type) is not ({ } type and (ColumnType.Float or ColumnType.Double)))

@@ -42,6 +42,15 @@ public static partial class MlflowScoring
         return TryParseNumericSplit(utf8Json, signature) ?? ParseJsonGeneral(utf8Json, signature);
     }
 
+    /// <inheritdoc cref="ParseJson(ReadOnlySpan{byte}, ModelSignature?)"/>
+    /// <remarks>When the one-pass reader takes the body, the result keeps its <c>dataframe_split</c> object (<see cref="ScoringInput.SplitJson"/>).</remarks>
+    public static ScoringInput ParseJson(ReadOnlyMemory<byte> utf8Json, ModelSignature? signature)
+    {
+        return TryParseNumericSplit(utf8Json.Span, signature, out var split) is { } fast
+            ? fast with { SplitJson = utf8Json[split] }
+            : ParseJsonGeneral(utf8Json.Span, signature);
+    }
+
     /// <summary>Every JSON format, through a <see cref="JsonDocument"/>; the one source of every request error.</summary>
     internal static ScoringInput ParseJsonGeneral(ReadOnlySpan<byte> utf8Json, ModelSignature? signature)
     {

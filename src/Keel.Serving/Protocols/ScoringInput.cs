@@ -4,7 +4,15 @@ using Keel.Tabular;
 namespace Keel.Serving.Protocols;
 
 /// <summary>An <c>/invocations</c> body: the table to predict and the optional <c>params</c> object's members.</summary>
-public sealed record ScoringInput(Table Table, IReadOnlyDictionary<string, JsonElement>? Params);
+public sealed record ScoringInput(Table Table, IReadOnlyDictionary<string, JsonElement>? Params)
+{
+    /// <summary>
+    /// The body's own <c>dataframe_split</c> object when the one-pass reader took it (numbers only),
+    /// empty otherwise: the inference log turns it into columns by copying the numbers' text
+    /// (<see cref="MlflowScoring.WriteSplitAsColumns"/>) instead of formatting every value again.
+    /// </summary>
+    public ReadOnlyMemory<byte> SplitJson { get; init; }
+}
 
 /// <summary>The two body formats <c>/invocations</c> takes.</summary>
 public enum ScoringContentType

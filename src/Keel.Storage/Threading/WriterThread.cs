@@ -32,4 +32,29 @@ public static class WriterThread
         thread.Start();
         return done.Task;
     }
+
+    /// <summary>
+    /// Blocks a writer's own thread until <paramref name="task"/> completes, without the spinning
+    /// (and <c>sched_yield</c> calls) <c>Task.Wait</c> does first: these threads wait for work most of
+    /// the time, and their spins took CPU from the request threads on two cores.
+    /// </summary>
+    public static T Block<T>(Task<T> task)
+    {
+        Block((Task)task);
+        return task.GetAwaiter().GetResult();
+    }
+
+    /// <inheritdoc cref="Block{T}(Task{T})"/>
+    public static void Block(Task task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        if (!task.IsCompleted)
+        {
+            using var done = new ManualResetEventSlim(false, spinCount: 0);
+            task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(done.Set);
+            done.Wait();
+        }
+
+        task.GetAwaiter().GetResult();
+    }
 }

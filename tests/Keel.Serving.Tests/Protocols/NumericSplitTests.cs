@@ -63,6 +63,42 @@ public sealed class NumericSplitTests(ServedModels models) : IClassFixture<Serve
     }
 
     [Theory]
+    [MemberData(nameof(Common))]
+    public void The_kept_split_writes_the_tables_columns_from_the_numbers_text(string kind, string body)
+    {
+        var signature = kind == "named" ? Named : Stacked;
+        var parsed = MlflowScoring.ParseJson(Encoding.UTF8.GetBytes(body).AsMemory(), signature);
+
+        Assert.False(parsed.SplitJson.IsEmpty);
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            MlflowScoring.WriteSplitAsColumns(writer, parsed.SplitJson.Span);
+        }
+
+        using var columns = System.Text.Json.JsonDocument.Parse(buffer.WrittenMemory);
+        Assert.Equal(parsed.Table.ColumnCount, columns.RootElement.EnumerateObject().Count());
+        foreach (var column in parsed.Table.Columns)
+        {
+            var values = columns.RootElement.GetProperty(column.Name).EnumerateArray().Select(v => v.GetDouble()).ToList();
+            Assert.Equal(parsed.Table.RowCount, values.Count);
+            for (var row = 0; row < values.Count; row++)
+            {
+                var expected = column.GetDouble(row);
+                Assert.Equal(expected, column.Type == ColumnType.Float ? (float)values[row] : values[row]);
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Others))]
+    public void Other_bodies_keep_no_split(string kind, string body)
+    {
+        var signature = kind == "named" ? Named : Stacked;
+        Assert.True(MlflowScoring.ParseJson(Encoding.UTF8.GetBytes(body).AsMemory(), signature).SplitJson.IsEmpty);
+    }
+
+    [Theory]
     [MemberData(nameof(Others))]
     public void Other_bodies_go_to_the_general_parser(string kind, string body)
     {

@@ -61,8 +61,13 @@ internal static class InferenceSegment
     /// <summary>The segment's records as UTF-8 JSON.</summary>
     public static byte[] Encode(IReadOnlyList<InferenceRecord> records)
     {
-        var buffer = new ArrayBufferWriter<byte>(256 * records.Count);
-        using var w = new Utf8JsonWriter(buffer, WriterOptions);
+        // The JSON and compressed buffers are the thread's, reused from segment to segment (the
+        // log has one writer thread): fresh 64 KB+ arrays per segment were zeroed for nothing.
+        var buffers = _buffers ??= new EncodeBuffers();
+        var buffer = buffers.Json;
+        buffer.ResetWrittenCount();
+        var w = buffers.Writer;
+        w.Reset(buffer);
         w.WriteStartArray();
         foreach (var r in records)
         {
@@ -76,20 +81,42 @@ internal static class InferenceSegment
                 w.WriteString("error"u8, error);
             }
 
-            WritePayload(w, "inputs", r.Inputs);
-            WritePayload(w, "outputs", r.Outputs);
+            WritePayload(w, "inputs", r.Inputs, r.PayloadsAreJson);
+            WritePayload(w, "outputs", r.Outputs, r.PayloadsAreJson);
             w.WriteEndObject();
         }
 
         w.WriteEndArray();
         w.Flush();
-        using var compressed = new MemoryStream(buffer.WrittenCount / 4);
+        var compressed = buffers.Compressed;
+        compressed.SetLength(0);
         using (var zlib = new ZLibStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
         {
             zlib.Write(buffer.WrittenSpan);
         }
 
-        return compressed.ToArray();
+        var stored = compressed.ToArray();
+        if (buffer.Capacity > MaxKeptBuffer || compressed.Capacity > MaxKeptBuffer)
+        {
+            _buffers = null;
+        }
+
+        return stored;
+    }
+
+    // A thread keeps its encoding buffers up to this size; an exceptional segment's are let go.
+    private const int MaxKeptBuffer = 4 * 1024 * 1024;
+
+    [ThreadStatic]
+    private static EncodeBuffers? _buffers;
+
+    private sealed class EncodeBuffers
+    {
+        public readonly ArrayBufferWriter<byte> Json = new(64 * 1024);
+        public readonly MemoryStream Compressed = new(16 * 1024);
+        public readonly Utf8JsonWriter Writer;
+
+        public EncodeBuffers() => Writer = new Utf8JsonWriter(Json, WriterOptions);
     }
 
     /// <summary>A stored segment's JSON: zlib-compressed as written since compression came in, plain (`[`) as migrated.</summary>
@@ -106,14 +133,14 @@ internal static class InferenceSegment
         return json.ToArray();
     }
 
-    private static void WritePayload(Utf8JsonWriter w, string name, string? json)
+    private static void WritePayload(Utf8JsonWriter w, string name, string? json, bool known)
     {
         if (json is null)
         {
             return;
         }
 
-        if (IsJson(json))
+        if (known || IsJson(json))
         {
             w.WritePropertyName(name);
             w.WriteRawValue(json, skipInputValidation: true);

@@ -93,7 +93,7 @@ internal sealed class SqliteExecutor : SqlExecutor
     private static bool WaitToRead(ChannelReader<WriteRequest> reader)
     {
         var waiting = reader.WaitToReadAsync();
-        return waiting.IsCompleted ? waiting.Result : waiting.AsTask().GetAwaiter().GetResult();
+        return waiting.IsCompleted ? waiting.Result : Threading.WriterThread.Block(waiting.AsTask());
     }
 
     private async Task CommitGroupAsync(List<WriteRequest> batch)
