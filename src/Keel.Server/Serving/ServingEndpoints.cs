@@ -328,10 +328,14 @@ internal static class ServingEndpoints
     {
         public async Task ExecuteAsync(HttpContext httpContext)
         {
+            // Written whole first, so the response has a Content-Length (no chunked framing).
+            var json = ResponseJson.Acquire();
+            write(json.Writer);
+            var body = json.Finish();
             httpContext.Response.ContentType = "application/json";
-            await using var writer = new Utf8JsonWriter(httpContext.Response.BodyWriter);
-            write(writer);
-            await writer.FlushAsync(httpContext.RequestAborted);
+            httpContext.Response.ContentLength = body.Length;
+            System.Buffers.BuffersExtensions.Write(httpContext.Response.BodyWriter, body.Span);
+            await httpContext.Response.BodyWriter.FlushAsync(httpContext.RequestAborted);
         }
     }
 }

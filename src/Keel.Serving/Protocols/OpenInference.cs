@@ -25,6 +25,12 @@ public static partial class OpenInference
     public static InferRequest ParseInfer(ReadOnlySpan<byte> utf8Json, ModelSignature signature)
     {
         ArgumentNullException.ThrowIfNull(signature);
+        return TryParseStackedInfer(utf8Json, signature) ?? ParseInferGeneral(utf8Json, signature);
+    }
+
+    /// <summary>Every infer request, through a <see cref="JsonDocument"/>; the one source of every request error.</summary>
+    internal static InferRequest ParseInferGeneral(ReadOnlySpan<byte> utf8Json, ModelSignature signature)
+    {
         using var document = ParseDocument(utf8Json);
         var root = document.RootElement;
         if (root.ValueKind != JsonValueKind.Object)
