@@ -246,7 +246,11 @@ internal static class DeploymentsEndpoints
             e.TryGetProperty("shadow", out var sh) && sh.ValueKind == JsonValueKind.True,
             (long)Number("time"), Number("latency_ms"), (int)Number("status"),
             e.TryGetProperty("error", out var err) && err.ValueKind == JsonValueKind.String ? err.GetString() : null,
-            Raw("inputs"), Raw("outputs"));
+            Raw("inputs"), Raw("outputs"))
+        {
+            // Raw() keeps only JSON objects and lists, as the parsed body holds them: valid JSON.
+            PayloadsAreJson = true,
+        };
     }
 
     private static JsonElement Body(MlflowRequest r) =>
