@@ -42,6 +42,9 @@ public sealed record PendingInference(
 
     /// <summary>The request's `dataframe_split` of numbers, when it came so: the inputs are written from its text.</summary>
     public ReadOnlyMemory<byte> InputsSplit { get; init; }
+
+    /// <summary>The request's numbers, row-major over the columns of <see cref="PendingInference.Inputs"/> (an OIP tensor's data): the inputs are written from their text.</summary>
+    public ReadOnlyMemory<byte> InputsData { get; init; }
 }
 
 /// <summary>How the inference log queues and writes.</summary>
@@ -356,6 +359,7 @@ public sealed partial class InferenceLog : BackgroundService
             p.RequestId, p.Deployment, p.ModelName, p.ModelVersion, p.Route, p.Shadow, p.Time, p.LatencyMs, p.Status, p.Error,
             p.Inputs is null ? null
                 : !p.InputsSplit.IsEmpty ? Json(w => MlflowScoring.WriteSplitAsColumns(w, p.InputsSplit.Span))
+                : !p.InputsData.IsEmpty ? Json(w => MlflowScoring.WriteNumbersAsColumns(w, p.Inputs.ColumnNames, p.InputsData.Span))
                 : Json(w => WriteColumns(w, p.Inputs)),
             p.OutputsJson ?? (p.Outputs is { } outputs ? Json(w => MlflowScoring.WritePredictions(w, outputs)) : null))
         {

@@ -110,8 +110,9 @@ internal static class ServingEndpoints
         await ScoreAsync(context, Find(context, name), version, async (scoring, route) =>
         {
             var model = route.Model;
-            var request = OpenInference.ParseInfer(await ReadBodyAsync(context), model.Predictor.Signature);
+            var request = OpenInference.ParseInfer((await ReadBodyAsync(context)).AsMemory(), model.Predictor.Signature);
             scoring.Input = request.Table;
+            scoring.InputsData = request.DataJson;
             var result = scoring.Result = await route.PredictAsync(request.Table);
             var id = request.Id ?? scoring.RequestId;
             // The predictions are computed here, inside the lease; the result only writes them.
@@ -177,6 +178,7 @@ internal static class ServingEndpoints
                 {
                     OutputsJson = status == StatusCodes.Status200OK ? scoring.OutputsJson : null,
                     InputsSplit = scoring.InputsSplit,
+                    InputsData = scoring.InputsData,
                 });
             }
         }
@@ -279,6 +281,9 @@ internal static class ServingEndpoints
 
         /// <summary>The request's own `dataframe_split` object when the one-pass reader took it, for the log.</summary>
         public ReadOnlyMemory<byte> InputsSplit { get; set; }
+
+        /// <summary>The request's own list of numbers, row-major over the input table's columns, when the one-pass OIP reader took it.</summary>
+        public ReadOnlyMemory<byte> InputsData { get; set; }
 
         /// <summary>The `{"predictions": ...}` body the request answered with, kept for the log.</summary>
         public string? OutputsJson { get; set; }

@@ -106,7 +106,7 @@ public static partial class MlflowScoring
         ArgumentNullException.ThrowIfNull(w);
         var reader = new Utf8JsonReader(split, new JsonReaderOptions { MaxDepth = 16 });
         var names = new List<string>(8);
-        var cells = new List<Range>(32);
+        var data = default(Range);
         reader.Read();
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -121,19 +121,36 @@ public static partial class MlflowScoring
             else if (reader.ValueTextEquals("data"u8))
             {
                 reader.Read();
-                while (reader.Read() && reader.TokenType == JsonTokenType.StartArray)
-                {
-                    while (reader.Read() && reader.TokenType == JsonTokenType.Number)
-                    {
-                        var start = (int)reader.TokenStartIndex;
-                        cells.Add(start..(start + reader.ValueSpan.Length));
-                    }
-                }
+                var start = (int)reader.TokenStartIndex;
+                reader.Skip();
+                data = start..((int)reader.TokenStartIndex + 1);
             }
             else
             {
                 reader.Read();
                 reader.Skip();
+            }
+        }
+
+        WriteNumbersAsColumns(w, names, split[data]);
+    }
+
+    /// <summary>
+    /// Writes a JSON list of numbers, flat or in rows, row-major over <paramref name="names"/>, as
+    /// JSON columns (<c>{"name": [values...], ...}</c>), copying each number's text.
+    /// </summary>
+    public static void WriteNumbersAsColumns(Utf8JsonWriter w, IReadOnlyList<string> names, ReadOnlySpan<byte> numbers)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(names);
+        var reader = new Utf8JsonReader(numbers, new JsonReaderOptions { MaxDepth = 16 });
+        var cells = new List<Range>(32);
+        while (reader.Read())
+        {
+            if (reader.TokenType == JsonTokenType.Number)
+            {
+                var start = (int)reader.TokenStartIndex;
+                cells.Add(start..(start + reader.ValueSpan.Length));
             }
         }
 
@@ -144,7 +161,7 @@ public static partial class MlflowScoring
             w.WriteStartArray(names[c]);
             for (var cell = c; cell < cells.Count; cell += width)
             {
-                w.WriteRawValue(split[cells[cell]], skipInputValidation: true);
+                w.WriteRawValue(numbers[cells[cell]], skipInputValidation: true);
             }
 
             w.WriteEndArray();

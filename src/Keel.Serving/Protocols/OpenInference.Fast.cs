@@ -20,8 +20,13 @@ public static partial class OpenInference
     /// parser takes the body, so every error message comes from one place. The table is the one the
     /// general parser builds.
     /// </summary>
-    internal static InferRequest? TryParseStackedInfer(ReadOnlySpan<byte> utf8Json, ModelSignature signature)
+    internal static InferRequest? TryParseStackedInfer(ReadOnlySpan<byte> utf8Json, ModelSignature signature) =>
+        TryParseStackedInfer(utf8Json, signature, out _);
+
+    /// <param name="data">Where the tensor's <c>data</c> list lies in the body.</param>
+    internal static InferRequest? TryParseStackedInfer(ReadOnlySpan<byte> utf8Json, ModelSignature signature, out Range data)
     {
+        data = default;
         if (signature.Inputs is not { IsTensorBased: true, Fields.Count: 1 } schema
             || schema.Fields[0] is not TensorSpec { Shape.Count: 2 } spec
             || Cells.TypeOf(spec.Dtype) is not ({ } type and (ColumnType.Float or ColumnType.Double)))
@@ -92,6 +97,7 @@ public static partial class OpenInference
                 columns[c] = StackedColumn(names[c], tensor.Values, rows, width, c, type);
             }
 
+            data = tensor.Data;
             return new InferRequest(id, new Table(columns), null, null);
         }
         catch (JsonException)
@@ -112,6 +118,7 @@ public static partial class OpenInference
         long rows = -1, width = -1;
         double[]? values = null;
         var count = 0;
+        var data = default(Range);
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("name"u8) && name is null)
@@ -149,10 +156,18 @@ public static partial class OpenInference
             else if (reader.ValueTextEquals("data"u8) && values is null)
             {
                 values = new double[16];
-                if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray || !ReadNumbers(ref reader, ref values, ref count, nested: false))
+                if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
                 {
                     return null;
                 }
+
+                var start = (int)reader.TokenStartIndex;
+                if (!ReadNumbers(ref reader, ref values, ref count, nested: false))
+                {
+                    return null;
+                }
+
+                data = start..((int)reader.TokenStartIndex + 1);
             }
             else
             {
@@ -162,7 +177,7 @@ public static partial class OpenInference
 
         return reader.TokenType == JsonTokenType.EndObject && name is not null && datatype is not null && values is not null
             && rows >= 0 && rows <= int.MaxValue && width <= int.MaxValue
-            ? new FastTensor(name, (int)rows, (int)width, values, count)
+            ? new FastTensor(name, (int)rows, (int)width, values, count, data)
             : null;
     }
 
@@ -225,5 +240,5 @@ public static partial class OpenInference
         return new DoubleColumn(name, doubles);
     }
 
-    private sealed record FastTensor(string Name, int Rows, int Width, double[] Values, int Count);
+    private sealed record FastTensor(string Name, int Rows, int Width, double[] Values, int Count, Range Data);
 }

@@ -28,6 +28,16 @@ public static partial class OpenInference
         return TryParseStackedInfer(utf8Json, signature) ?? ParseInferGeneral(utf8Json, signature);
     }
 
+    /// <inheritdoc cref="ParseInfer(ReadOnlySpan{byte}, ModelSignature)"/>
+    /// <remarks>When the one-pass reader takes the request, the result keeps its tensor's data (<see cref="InferRequest.DataJson"/>).</remarks>
+    public static InferRequest ParseInfer(ReadOnlyMemory<byte> utf8Json, ModelSignature signature)
+    {
+        ArgumentNullException.ThrowIfNull(signature);
+        return TryParseStackedInfer(utf8Json.Span, signature, out var data) is { } fast
+            ? fast with { DataJson = utf8Json[data] }
+            : ParseInferGeneral(utf8Json.Span, signature);
+    }
+
     /// <summary>Every infer request, through a <see cref="JsonDocument"/>; the one source of every request error.</summary>
     internal static InferRequest ParseInferGeneral(ReadOnlySpan<byte> utf8Json, ModelSignature signature)
     {

@@ -43,4 +43,12 @@ public sealed record InferRequest(
     string? Id,
     Table Table,
     IReadOnlyList<string>? RequestedOutputs,
-    IReadOnlyDictionary<string, JsonElement>? Parameters);
+    IReadOnlyDictionary<string, JsonElement>? Parameters)
+{
+    /// <summary>
+    /// The one tensor's <c>data</c> list as the body holds it, when the one-pass reader took the
+    /// request (numbers, row-major over the table's columns); empty otherwise. The inference log
+    /// writes the inputs from its text (<see cref="MlflowScoring.WriteNumbersAsColumns"/>).
+    /// </summary>
+    public ReadOnlyMemory<byte> DataJson { get; init; }
+}

@@ -64,6 +64,37 @@ public sealed class StackedInferTests
     }
 
     [Theory]
+    [MemberData(nameof(Common))]
+    public void The_kept_data_writes_the_tables_columns_from_the_numbers_text(string kind, string body)
+    {
+        var parsed = OpenInference.ParseInfer(Encoding.UTF8.GetBytes(body).AsMemory(), Signature(kind));
+
+        Assert.False(parsed.DataJson.IsEmpty);
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            MlflowScoring.WriteNumbersAsColumns(writer, parsed.Table.ColumnNames, parsed.DataJson.Span);
+        }
+
+        using var columns = System.Text.Json.JsonDocument.Parse(buffer.WrittenMemory);
+        Assert.Equal(parsed.Table.ColumnCount, columns.RootElement.EnumerateObject().Count());
+        foreach (var column in parsed.Table.Columns)
+        {
+            var values = columns.RootElement.GetProperty(column.Name).EnumerateArray().Select(v => v.GetDouble()).ToList();
+            Assert.Equal(parsed.Table.RowCount, values.Count);
+            for (var row = 0; row < values.Count; row++)
+            {
+                Assert.Equal(column.GetDouble(row), column.Type == ColumnType.Float ? (float)values[row] : values[row]);
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Others))]
+    public void Other_requests_keep_no_data(string kind, string body) =>
+        Assert.True(OpenInference.ParseInfer(Encoding.UTF8.GetBytes(body).AsMemory(), Signature(kind)).DataJson.IsEmpty);
+
+    [Theory]
     [MemberData(nameof(Others))]
     public void Other_requests_go_to_the_general_parser(string kind, string body)
     {
