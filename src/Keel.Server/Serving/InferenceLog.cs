@@ -353,7 +353,13 @@ public sealed partial class InferenceLog : BackgroundService
         private readonly System.Buffers.ArrayBufferWriter<byte> _buffer = new(1024);
         private readonly Utf8JsonWriter _writer;
 
-        public RecordJson() => _writer = new Utf8JsonWriter(_buffer);
+        // Relaxed escaping and no structural checks: the writer only ever writes what the code
+        // above builds, and the JSON goes to Keel's own storage, not into an HTML page.
+        public RecordJson() => _writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions
+        {
+            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+            SkipValidation = true,
+        });
 
         public InferenceRecord ToRecord(PendingInference p) => new(
             p.RequestId, p.Deployment, p.ModelName, p.ModelVersion, p.Route, p.Shadow, p.Time, p.LatencyMs, p.Status, p.Error,
