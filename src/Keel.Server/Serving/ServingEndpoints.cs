@@ -38,16 +38,19 @@ internal static class ServingEndpoints
     /// <param name="single">`keel serve`: also `/invocations`, `/ping`, `/health`, `/version` for its one deployment.</param>
     public static IEndpointRouteBuilder MapServingEndpoints(this IEndpointRouteBuilder app, bool single)
     {
+        // The scoring routes take their (singleton) services from the app's root provider: asking
+        // HttpContext.RequestServices makes a service scope per request.
+        var services = new ServingServices(app.ServiceProvider);
         if (single)
         {
             // MLflow's scoring server answers a loaded model's health checks with "\n" as JSON.
             app.MapGet("/ping", Healthy);
             app.MapGet("/health", Healthy);
             app.MapGet("/version", () => Results.Text(KeelEndpointRouteBuilderExtensions.Version));
-            app.MapPost("/invocations", context => InvocationsAsync(context, Directory(context).Default!));
+            app.MapPost("/invocations", context => InvocationsAsync(context, services.Directory.Default!, services));
         }
 
-        app.MapPost("/deployments/{name}/invocations", (HttpContext context, string name) => InvocationsAsync(context, Find(context, name)));
+        app.MapPost("/deployments/{name}/invocations", (HttpContext context, string name) => InvocationsAsync(context, services.Find(name), services));
 
         var v2 = app.MapGroup("/v2").AddEndpointFilter(OpenInferenceErrors);
         v2.MapGet("/", () => Results.Json(new { name = "keel", version = KeelEndpointRouteBuilderExtensions.Version, extensions = Array.Empty<string>() }));
@@ -57,8 +60,8 @@ internal static class ServingEndpoints
         v2.MapGet("/models/{name}/versions/{version}", Metadata);
         v2.MapGet("/models/{name}/ready", Ready);
         v2.MapGet("/models/{name}/versions/{version}/ready", Ready);
-        v2.MapPost("/models/{name}/infer", InferAsync);
-        v2.MapPost("/models/{name}/versions/{version}/infer", InferAsync);
+        v2.MapPost("/models/{name}/infer", (HttpContext context, string name) => InferAsync(context, services, name));
+        v2.MapPost("/models/{name}/versions/{version}/infer", (HttpContext context, string name, string version) => InferAsync(context, services, name, version));
         return app;
     }
 
@@ -69,9 +72,10 @@ internal static class ServingEndpoints
     private static DeploymentRuntime Find(HttpContext context, string name) =>
         Directory(context).Find(name) ?? throw KeelException.NotFound($"No deployment or model named '{name}' is served here.");
 
-    private static Task InvocationsAsync(HttpContext context, DeploymentRuntime runtime) =>
-        ScoreAsync(context, runtime, version: null, async (scoring, route) =>
+    private static Task InvocationsAsync(HttpContext context, DeploymentRuntime runtime, ServingServices services) =>
+        ScoreAsync(context, services, runtime, version: null, static async (scoring, route) =>
         {
+            var context = scoring.Context;
             var model = route.Model;
             var check = MlflowScoring.CheckContentType(context.Request.ContentType);
             if (check.Error is { } unsupported)
@@ -104,10 +108,10 @@ internal static class ServingEndpoints
             await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
         });
 
-    private static async Task<IResult> InferAsync(HttpContext context, string name, string? version = null)
+    private static async Task<IResult> InferAsync(HttpContext context, ServingServices services, string name, string? version = null)
     {
         IResult? response = null;
-        await ScoreAsync(context, Find(context, name), version, async (scoring, route) =>
+        await ScoreAsync(context, services, services.Find(name), version, async (scoring, route) =>
         {
             var model = route.Model;
             var request = OpenInference.ParseInfer((await ReadBodyAsync(context)).AsMemory(), model.Predictor.Signature);
@@ -122,9 +126,9 @@ internal static class ServingEndpoints
     }
 
     /// <summary>One scoring request: lease, route, score, then metrics, shadow copy and inference record.</summary>
-    private static async Task ScoreAsync(HttpContext context, DeploymentRuntime runtime, string? version, Func<Scoring, ActiveRoute, Task> score)
+    private static async Task ScoreAsync(
+        HttpContext context, ServingServices services, DeploymentRuntime runtime, string? version, Func<Scoring, ActiveRoute, Task> score)
     {
-        var services = context.RequestServices;
         using var lease = runtime.Host.Acquire();
         var table = lease.Value;
         var route = version is null
@@ -132,9 +136,9 @@ internal static class ServingEndpoints
             : table.ByVersion(version) ?? throw KeelException.NotFound(
                 $"Deployment '{runtime.Name}' serves versions [{string.Join(", ", table.Routes.Select(r => r.Model.Version).Distinct())}], not version '{version}'.");
         var model = route.Model;
-        var time = services.GetRequiredService<TimeProvider>().GetUtcNow().ToUnixTimeMilliseconds();
+        var time = services.Clock.GetUtcNow().ToUnixTimeMilliseconds();
         var rate = table.Spec.InferenceLog.SampleRate;
-        var scoring = new Scoring(Stamp(context, model, route, table, time))
+        var scoring = new Scoring(context, Stamp(context, model, route, table, time))
         {
             // Decided before scoring, so the request knows whether to keep its output JSON for the record.
             Logged = rate >= 1 || (rate > 0 && Random.Shared.NextDouble() < rate),
@@ -166,13 +170,13 @@ internal static class ServingEndpoints
         finally
         {
             var elapsed = Stopwatch.GetElapsedTime(started);
-            services.GetRequiredService<ServingMetrics>().Observe(runtime.Name, route.Name, model.Version, status, elapsed.TotalSeconds);
+            services.Metrics.Observe(runtime.Name, route.Name, model.Version, status, elapsed.TotalSeconds);
             var shadowed = status == StatusCodes.Status200OK && table.Shadow is { } shadow && scoring.Input is { } input
                 && Random.Shared.NextDouble() < table.ShadowShare
-                && services.GetRequiredService<ShadowRunner>().TryQueue(runtime.Name, shadow, scoring.RequestId, input, time);
+                && services.Shadow.TryQueue(runtime.Name, shadow, scoring.RequestId, input, time);
             if (shadowed || scoring.Logged)
             {
-                services.GetRequiredService<InferenceLog>().TryEnqueue(new PendingInference(
+                services.Log.TryEnqueue(new PendingInference(
                     scoring.RequestId, runtime.Name, model.Name, model.Version, route.Name, false, time, elapsed.TotalMilliseconds,
                     status, error, scoring.Input, scoring.Result)
                 {
@@ -230,7 +234,7 @@ internal static class ServingEndpoints
     private static string Platform(ServedModel model) => model.Predictor.Flavor == "onnx" ? "onnxruntime_onnx" : "mlnet";
 
     /// <summary>The whole body (bounded by Kestrel's limit), copied once out of the request pipe into an array of its size.</summary>
-    private static async Task<ArraySegment<byte>> ReadBodyAsync(HttpContext context)
+    private static async ValueTask<ArraySegment<byte>> ReadBodyAsync(HttpContext context)
     {
         var reader = context.Request.BodyReader;
         while (true)
@@ -268,8 +272,10 @@ internal static class ServingEndpoints
     }
 
     /// <summary>What one request scored, for the inference log and the shadow.</summary>
-    private sealed class Scoring(string requestId)
+    private sealed class Scoring(HttpContext context, string requestId)
     {
+        public HttpContext Context { get; } = context;
+
         public string RequestId { get; } = requestId;
 
         public Table? Input { get; set; }
@@ -327,6 +333,29 @@ internal static class ServingEndpoints
     }
 
     private sealed class UnsupportedMediaException(string message) : Exception(message);
+
+    /// <summary>The singletons a scoring request uses, resolved once from the app's root provider.</summary>
+    private sealed class ServingServices(IServiceProvider root)
+    {
+        private IDeploymentDirectory? _directory;
+        private TimeProvider? _clock;
+        private ServingMetrics? _metrics;
+        private ShadowRunner? _shadow;
+        private InferenceLog? _log;
+
+        public IDeploymentDirectory Directory => _directory ??= root.GetRequiredService<IDeploymentDirectory>();
+
+        public TimeProvider Clock => _clock ??= root.GetRequiredService<TimeProvider>();
+
+        public ServingMetrics Metrics => _metrics ??= root.GetRequiredService<ServingMetrics>();
+
+        public ShadowRunner Shadow => _shadow ??= root.GetRequiredService<ShadowRunner>();
+
+        public InferenceLog Log => _log ??= root.GetRequiredService<InferenceLog>();
+
+        public DeploymentRuntime Find(string name) =>
+            Directory.Find(name) ?? throw KeelException.NotFound($"No deployment or model named '{name}' is served here.");
+    }
 
     /// <summary>A JSON body written straight to the response with <see cref="Utf8JsonWriter"/>.</summary>
     private sealed class JsonWriterResult(Action<Utf8JsonWriter> write) : IResult

@@ -49,11 +49,12 @@ public sealed class ServingMetrics
     /// <summary>Counts one answered request and its duration.</summary>
     public void Observe(string deployment, string route, string version, int status, double seconds)
     {
-        var series = _routes.GetOrAdd((deployment, route, version), key => new RouteSeries(
-            _latency.WithLabels(key.Item1, key.Item2, key.Item3),
-            _requests.WithLabels(key.Item1, key.Item2, key.Item3, "2xx"),
-            _requests.WithLabels(key.Item1, key.Item2, key.Item3, "4xx"),
-            _requests.WithLabels(key.Item1, key.Item2, key.Item3, "5xx")));
+        // The factory takes the metrics as its argument: a lambda capturing `this` was a delegate made per request.
+        var series = _routes.GetOrAdd((deployment, route, version), static (key, self) => new RouteSeries(
+            self._latency.WithLabels(key.Item1, key.Item2, key.Item3),
+            self._requests.WithLabels(key.Item1, key.Item2, key.Item3, "2xx"),
+            self._requests.WithLabels(key.Item1, key.Item2, key.Item3, "4xx"),
+            self._requests.WithLabels(key.Item1, key.Item2, key.Item3, "5xx")), this);
         series.Latency.Observe(seconds);
         (status >= 500 ? series.ServerErrors : status >= 400 ? series.ClientErrors : series.Ok).Inc();
     }

@@ -144,7 +144,8 @@ public static partial class MlflowScoring
         ArgumentNullException.ThrowIfNull(w);
         ArgumentNullException.ThrowIfNull(names);
         var reader = new Utf8JsonReader(numbers, new JsonReaderOptions { MaxDepth = 16 });
-        var cells = new List<Range>(32);
+        var cells = _cells ??= new List<Range>(64);
+        cells.Clear();
         while (reader.Read())
         {
             if (reader.TokenType == JsonTokenType.Number)
@@ -169,6 +170,10 @@ public static partial class MlflowScoring
 
         w.WriteEndObject();
     }
+
+    // The inference log's writer thread reuses one list of number positions.
+    [ThreadStatic]
+    private static List<Range>? _cells;
 
     private static string[]? ReadNames(ref Utf8JsonReader reader, Schema inputs)
     {
@@ -249,7 +254,7 @@ public static partial class MlflowScoring
             // One [-1, k] tensor: the request's columns in the request's order (as binding stacks them).
             if (inputs.Fields.Count != 1 || inputs.Fields[0] is not TensorSpec { Shape.Count: 2 } tensor || tensor.Shape[1] != width
                 || Cells.TypeOf(tensor.Dtype) is not ({ } type and (ColumnType.Float or ColumnType.Double))
-                || new HashSet<string>(names, StringComparer.Ordinal).Count != width)
+                || HasDuplicate(names))
             {
                 return null;
             }
@@ -288,6 +293,19 @@ public static partial class MlflowScoring
         }
 
         return f == width ? new Table(columns) : null;
+    }
+
+    private static bool HasDuplicate(string[] names)
+    {
+        for (var i = 1; i < names.Length; i++)
+        {
+            if (Array.IndexOf(names, names[i], 0, i) >= 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static Column Slice(string name, double[] values, int rows, int width, int column, ColumnType type)

@@ -138,6 +138,17 @@ public static partial class MlflowScoring
     /// </summary>
     public static ContentTypeCheck CheckContentType(string? contentType)
     {
+        // The usual headers without parsing them (nothing allocated per request).
+        if (string.Equals(contentType, JsonContentType, StringComparison.OrdinalIgnoreCase))
+        {
+            return ContentTypeCheck.Accept(ScoringContentType.Json);
+        }
+
+        if (string.Equals(contentType, CsvContentType, StringComparison.OrdinalIgnoreCase))
+        {
+            return ContentTypeCheck.Accept(ScoringContentType.Csv);
+        }
+
         var parts = (contentType ?? "").Split(';');
         var mediaType = parts[0].Trim();
         var parameters = new List<(string Key, string Value)>();

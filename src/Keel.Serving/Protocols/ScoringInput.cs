@@ -33,7 +33,10 @@ public sealed record ContentTypeCheck(ScoringContentType? Format, string? Error)
 
     public bool IsCsv => Format == ScoringContentType.Csv;
 
-    internal static ContentTypeCheck Accept(ScoringContentType format) => new(format, null);
+    private static readonly ContentTypeCheck AcceptJson = new(ScoringContentType.Json, null);
+    private static readonly ContentTypeCheck AcceptCsv = new(ScoringContentType.Csv, null);
+
+    internal static ContentTypeCheck Accept(ScoringContentType format) => format == ScoringContentType.Json ? AcceptJson : AcceptCsv;
 
     internal static ContentTypeCheck Reject(string error) => new(null, error);
 }
