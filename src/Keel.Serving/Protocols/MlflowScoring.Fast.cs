@@ -308,7 +308,8 @@ public static partial class MlflowScoring
         return false;
     }
 
-    private static Column Slice(string name, double[] values, int rows, int width, int column, ColumnType type)
+    /// <summary>Column <paramref name="column"/> of row-major values as a float or double column (the one-pass readers of both protocols).</summary>
+    internal static Column Slice(string name, double[] values, int rows, int width, int column, ColumnType type)
     {
         if (type == ColumnType.Float)
         {

@@ -94,7 +94,7 @@ public static partial class OpenInference
             var columns = new Column[width];
             for (var c = 0; c < width; c++)
             {
-                columns[c] = StackedColumn(names[c], tensor.Values, rows, width, c, type);
+                columns[c] = MlflowScoring.Slice(names[c], tensor.Values, rows, width, c, type);
             }
 
             data = tensor.Data;
@@ -216,28 +216,6 @@ public static partial class OpenInference
         }
 
         return false;
-    }
-
-    private static Column StackedColumn(string name, double[] values, int rows, int width, int column, ColumnType type)
-    {
-        if (type == ColumnType.Float)
-        {
-            var floats = new float[rows];
-            for (var r = 0; r < rows; r++)
-            {
-                floats[r] = (float)values[(r * width) + column];
-            }
-
-            return new FloatColumn(name, floats);
-        }
-
-        var doubles = new double[rows];
-        for (var r = 0; r < rows; r++)
-        {
-            doubles[r] = values[(r * width) + column];
-        }
-
-        return new DoubleColumn(name, doubles);
     }
 
     private sealed record FastTensor(string Name, int Rows, int Width, double[] Values, int Count, Range Data);

@@ -59,7 +59,7 @@ public sealed class NumericSplitTests(ServedModels models) : IClassFixture<Serve
 
         Assert.NotNull(fast);
         Assert.Null(fast.Params);
-        AssertSameTable(general.Table, fast.Table);
+        TableAssert.Same(general.Table, fast.Table);
     }
 
     [Theory]
@@ -70,24 +70,7 @@ public sealed class NumericSplitTests(ServedModels models) : IClassFixture<Serve
         var parsed = MlflowScoring.ParseJson(Encoding.UTF8.GetBytes(body).AsMemory(), signature);
 
         Assert.False(parsed.SplitJson.IsEmpty);
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
-        {
-            MlflowScoring.WriteSplitAsColumns(writer, parsed.SplitJson.Span);
-        }
-
-        using var columns = System.Text.Json.JsonDocument.Parse(buffer.WrittenMemory);
-        Assert.Equal(parsed.Table.ColumnCount, columns.RootElement.EnumerateObject().Count());
-        foreach (var column in parsed.Table.Columns)
-        {
-            var values = columns.RootElement.GetProperty(column.Name).EnumerateArray().Select(v => v.GetDouble()).ToList();
-            Assert.Equal(parsed.Table.RowCount, values.Count);
-            for (var row = 0; row < values.Count; row++)
-            {
-                var expected = column.GetDouble(row);
-                Assert.Equal(expected, column.Type == ColumnType.Float ? (float)values[row] : values[row]);
-            }
-        }
+        TableAssert.ColumnsJson(parsed.Table, writer => MlflowScoring.WriteSplitAsColumns(writer, parsed.SplitJson.Span));
     }
 
     [Theory]
@@ -107,7 +90,7 @@ public sealed class NumericSplitTests(ServedModels models) : IClassFixture<Serve
 
         Assert.Null(MlflowScoring.TryParseNumericSplit(bytes, signature));
         var general = MlflowScoring.ParseJsonGeneral(bytes, signature);
-        AssertSameTable(general.Table, MlflowScoring.ParseJson(bytes, signature).Table);
+        TableAssert.Same(general.Table, MlflowScoring.ParseJson(bytes, signature).Table);
     }
 
     [Theory]
@@ -144,20 +127,6 @@ public sealed class NumericSplitTests(ServedModels models) : IClassFixture<Serve
 
         Assert.NotNull(fast);
         Assert.Equal(models.IrisLabels(50, 100), models.Iris.Predict(fast.Table).GetPredictedLabels());
-        AssertSameTable(MlflowScoring.ParseJsonGeneral(body, models.Iris.Signature).Table, fast.Table);
-    }
-
-    private static void AssertSameTable(Table expected, Table actual)
-    {
-        Assert.Equal(expected.ColumnNames, actual.ColumnNames);
-        Assert.Equal(expected.RowCount, actual.RowCount);
-        for (var c = 0; c < expected.ColumnNames.Count; c++)
-        {
-            Assert.Equal(expected[c].Type, actual[c].Type);
-            for (var r = 0; r < expected.RowCount; r++)
-            {
-                Assert.Equal(expected[c].GetValue(r), actual[c].GetValue(r));
-            }
-        }
+        TableAssert.Same(MlflowScoring.ParseJsonGeneral(body, models.Iris.Signature).Table, fast.Table);
     }
 }

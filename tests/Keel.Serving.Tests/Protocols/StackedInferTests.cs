@@ -1,7 +1,6 @@
 using System.Text;
 using Keel.Serving.Models;
 using Keel.Serving.Protocols;
-using Keel.Tabular;
 
 namespace Keel.Serving.Tests.Protocols;
 
@@ -60,7 +59,7 @@ public sealed class StackedInferTests
         Assert.Equal(general.Id, fast.Id);
         Assert.Null(fast.RequestedOutputs);
         Assert.Null(fast.Parameters);
-        AssertSameTable(general.Table, fast.Table);
+        TableAssert.Same(general.Table, fast.Table);
     }
 
     [Theory]
@@ -70,23 +69,7 @@ public sealed class StackedInferTests
         var parsed = OpenInference.ParseInfer(Encoding.UTF8.GetBytes(body).AsMemory(), Signature(kind));
 
         Assert.False(parsed.DataJson.IsEmpty);
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
-        {
-            MlflowScoring.WriteNumbersAsColumns(writer, parsed.Table.ColumnNames, parsed.DataJson.Span);
-        }
-
-        using var columns = System.Text.Json.JsonDocument.Parse(buffer.WrittenMemory);
-        Assert.Equal(parsed.Table.ColumnCount, columns.RootElement.EnumerateObject().Count());
-        foreach (var column in parsed.Table.Columns)
-        {
-            var values = columns.RootElement.GetProperty(column.Name).EnumerateArray().Select(v => v.GetDouble()).ToList();
-            Assert.Equal(parsed.Table.RowCount, values.Count);
-            for (var row = 0; row < values.Count; row++)
-            {
-                Assert.Equal(column.GetDouble(row), column.Type == ColumnType.Float ? (float)values[row] : values[row]);
-            }
-        }
+        TableAssert.ColumnsJson(parsed.Table, writer => MlflowScoring.WriteNumbersAsColumns(writer, parsed.Table.ColumnNames, parsed.DataJson.Span));
     }
 
     [Theory]
@@ -102,7 +85,7 @@ public sealed class StackedInferTests
         var bytes = Encoding.UTF8.GetBytes(body);
 
         Assert.Null(OpenInference.TryParseStackedInfer(bytes, signature));
-        AssertSameTable(OpenInference.ParseInferGeneral(bytes, signature).Table, OpenInference.ParseInfer(bytes, signature).Table);
+        TableAssert.Same(OpenInference.ParseInferGeneral(bytes, signature).Table, OpenInference.ParseInfer(bytes, signature).Table);
     }
 
     [Theory]
@@ -124,18 +107,4 @@ public sealed class StackedInferTests
         "doubles" => Doubles,
         _ => Unnamed,
     };
-
-    private static void AssertSameTable(Table expected, Table actual)
-    {
-        Assert.Equal(expected.ColumnNames, actual.ColumnNames);
-        Assert.Equal(expected.RowCount, actual.RowCount);
-        for (var c = 0; c < expected.ColumnNames.Count; c++)
-        {
-            Assert.Equal(expected[c].Type, actual[c].Type);
-            for (var r = 0; r < expected.RowCount; r++)
-            {
-                Assert.Equal(expected[c].GetValue(r), actual[c].GetValue(r));
-            }
-        }
-    }
 }
