@@ -56,21 +56,16 @@ internal static class ServingEndpoints
         v2.MapGet("/", () => Results.Json(new { name = "keel", version = KeelEndpointRouteBuilderExtensions.Version, extensions = Array.Empty<string>() }));
         v2.MapGet("/health/live", () => Results.Json(new { live = true }));
         v2.MapGet("/health/ready", () => Results.Json(new { ready = true }));
-        v2.MapGet("/models/{name}", Metadata);
-        v2.MapGet("/models/{name}/versions/{version}", Metadata);
-        v2.MapGet("/models/{name}/ready", Ready);
-        v2.MapGet("/models/{name}/versions/{version}/ready", Ready);
+        v2.MapGet("/models/{name}", (HttpContext context, string name) => Metadata(context, services.Find(name), name));
+        v2.MapGet("/models/{name}/versions/{version}", (HttpContext context, string name, string version) => Metadata(context, services.Find(name), name, version));
+        v2.MapGet("/models/{name}/ready", (string name) => Ready(services.Find(name), name));
+        v2.MapGet("/models/{name}/versions/{version}/ready", (string name, string version) => Ready(services.Find(name), name, version));
         v2.MapPost("/models/{name}/infer", (HttpContext context, string name) => InferAsync(context, services, name));
         v2.MapPost("/models/{name}/versions/{version}/infer", (HttpContext context, string name, string version) => InferAsync(context, services, name, version));
         return app;
     }
 
     private static IResult Healthy(HttpContext context) => Results.Text("\n", "application/json");
-
-    private static IDeploymentDirectory Directory(HttpContext context) => context.RequestServices.GetRequiredService<IDeploymentDirectory>();
-
-    private static DeploymentRuntime Find(HttpContext context, string name) =>
-        Directory(context).Find(name) ?? throw KeelException.NotFound($"No deployment or model named '{name}' is served here.");
 
     private static Task InvocationsAsync(HttpContext context, DeploymentRuntime runtime, ServingServices services) =>
         ScoreAsync(context, services, runtime, version: null, static async (scoring, route) =>
@@ -102,10 +97,7 @@ internal static class ServingEndpoints
                 scoring.OutputsJson = System.Text.Encoding.UTF8.GetString(answer.Span);
             }
 
-            context.Response.ContentType = "application/json";
-            context.Response.ContentLength = answer.Length;
-            System.Buffers.BuffersExtensions.Write(context.Response.BodyWriter, answer.Span);
-            await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
+            await SendJsonAsync(context, answer);
         });
 
     private static async Task<IResult> InferAsync(HttpContext context, ServingServices services, string name, string? version = null)
@@ -188,9 +180,8 @@ internal static class ServingEndpoints
         }
     }
 
-    private static IResult Metadata(HttpContext context, string name, string? version = null)
+    private static IResult Metadata(HttpContext context, DeploymentRuntime runtime, string name, string? version = null)
     {
-        var runtime = Find(context, name);
         using var lease = runtime.Host.Acquire();
         var table = lease.Value;
         var model = (version is null ? table.Routes[0] : table.ByVersion(version) ?? throw KeelException.NotFound(
@@ -200,9 +191,8 @@ internal static class ServingEndpoints
         return new JsonWriterResult(w => OpenInference.WriteModelMetadata(w, name, versions, Platform(model), model.Predictor.Signature));
     }
 
-    private static IResult Ready(HttpContext context, string name, string? version = null)
+    private static IResult Ready(DeploymentRuntime runtime, string name, string? version = null)
     {
-        var runtime = Find(context, name);
         using var lease = runtime.Host.Acquire();
         if (version is not null && lease.Value.ByVersion(version) is null)
         {
@@ -229,6 +219,15 @@ internal static class ServingEndpoints
         headers[RouteHeader] = route.Name;
         headers[RevisionHeader] = table.RevisionText;
         return id;
+    }
+
+    /// <summary>Sends a whole JSON body with its Content-Length; the bytes are copied into the response before anything is awaited.</summary>
+    private static async Task SendJsonAsync(HttpContext context, ReadOnlyMemory<byte> body)
+    {
+        context.Response.ContentType = "application/json";
+        context.Response.ContentLength = body.Length;
+        System.Buffers.BuffersExtensions.Write(context.Response.BodyWriter, body.Span);
+        await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
     }
 
     private static string Platform(ServedModel model) => model.Predictor.Flavor == "onnx" ? "onnxruntime_onnx" : "mlnet";
@@ -365,11 +364,7 @@ internal static class ServingEndpoints
             // Written whole first, so the response has a Content-Length (no chunked framing).
             var json = ResponseJson.Acquire();
             write(json.Writer);
-            var body = json.Finish();
-            httpContext.Response.ContentType = "application/json";
-            httpContext.Response.ContentLength = body.Length;
-            System.Buffers.BuffersExtensions.Write(httpContext.Response.BodyWriter, body.Span);
-            await httpContext.Response.BodyWriter.FlushAsync(httpContext.RequestAborted);
+            await SendJsonAsync(httpContext, json.Finish());
         }
     }
 }
