@@ -57,7 +57,7 @@ public sealed record DatasetAddResult(DatasetVersionInfo Version, bool Created, 
 public readonly record struct DatasetProgress(long BytesDone, long BytesTotal, string File);
 
 /// <summary>What a garbage collection freed (or would free, in a dry run).</summary>
-public sealed record DatasetGcResult(int ChunksDeleted, long BytesFreed, int ChunksKept, bool DryRun);
+public sealed record DatasetGcResult(int ChunksDeleted, long BytesFreed, int ChunksKept, bool DryRun, int PacksDeleted = 0, int PacksRewritten = 0);
 
 /// <summary>How one file differs between two versions.</summary>
 /// <param name="Path">The file's path inside the versions.</param>

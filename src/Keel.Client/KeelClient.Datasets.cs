@@ -271,7 +271,9 @@ public sealed partial class KeelClient
         }, cancellationToken);
         var root = document.RootElement;
         return new DatasetGcResult(root.GetProperty("chunks_deleted").GetInt32(), root.GetProperty("bytes_freed").GetInt64(),
-            root.GetProperty("chunks_kept").GetInt32(), root.GetProperty("dry_run").GetBoolean());
+            root.GetProperty("chunks_kept").GetInt32(), root.GetProperty("dry_run").GetBoolean(),
+            root.TryGetProperty("packs_deleted", out var deleted) ? deleted.GetInt32() : 0,
+            root.TryGetProperty("packs_rewritten", out var rewritten) ? rewritten.GetInt32() : 0);
     }
 
     private static string DefaultDataCache() =>

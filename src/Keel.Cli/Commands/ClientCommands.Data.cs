@@ -246,9 +246,12 @@ public static partial class ClientCommands
                 return 0;
             }
 
-            var kept = result.ChunksKept > 0 ? string.Create(CultureInfo.InvariantCulture, $"; {result.ChunksKept} kept (claimed by an add meanwhile).") : ".";
+            var kept = result.ChunksKept > 0 ? string.Create(CultureInfo.InvariantCulture, $"; {result.ChunksKept} kept (claimed by an add meanwhile)") : "";
+            var packs = result.PacksDeleted + result.PacksRewritten > 0
+                ? string.Create(CultureInfo.InvariantCulture, $"; pack files: {result.PacksDeleted} deleted, {result.PacksRewritten} rewritten without their freed chunks")
+                : "";
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"{(result.DryRun ? "Would free" : "Freed")} {result.ChunksDeleted} chunk{(result.ChunksDeleted == 1 ? "" : "s")} ({CliOutput.Bytes(result.BytesFreed)}){kept}"), ct);
+                $"{(result.DryRun ? "Would free" : "Freed")} {result.ChunksDeleted} chunk{(result.ChunksDeleted == 1 ? "" : "s")} ({CliOutput.Bytes(result.BytesFreed)}){kept}{packs}."), ct);
             return 0;
         });
         return command;

@@ -10,8 +10,8 @@ namespace Keel.Cli.Commands;
 /// `keel data add --data-dir DIR`: the add done in this process against a local Keel data folder
 /// (the same composition as `keel server` on it: its database and artifact folder), as `dvc add`
 /// works on its local cache. Chunks are hashed once, while they are cut, and written straight
-/// into the store; a server running on the same folder sees the version at once (SQLite allows
-/// a writer per process, taking turns).
+/// into the store, each window's new chunks (up to 32 MiB) into one pack file; a server running on
+/// the same folder sees the version at once (SQLite allows a writer per process, taking turns).
 /// </summary>
 internal static class LocalDatasets
 {
@@ -23,10 +23,9 @@ internal static class LocalDatasets
         await using var provider = services.BuildServiceProvider();
         await provider.GetRequiredService<TrackingService>().InitializeAsync(ct);
         var datasets = provider.GetRequiredService<DatasetService>();
-        var window = new ChunkWindow(
+        var window = ChunkWindow.Packed(
             async (hashes, token) => await datasets.MissingChunksAsync(hashes, token),
-            datasets.StoreHashedChunkAsync,
-            parallelism: 2);
+            datasets.StorePackAsync);
         var manifest = await DatasetFiles.ChunkAsync(path, window,
             progress is null ? null : (done, total, file) => progress.Report(new DatasetProgress(done, total, file)), ct);
         var (version, created) = await datasets.CreateVersionAsync(name, manifest, message, Environment.UserName, null, null, ct);

@@ -15,6 +15,12 @@ public interface IArtifactStore
     /// <summary>Opens a file for reading; null when there is no file at the path.</summary>
     Task<Stream?> OpenReadAsync(string path, CancellationToken ct);
 
+    /// <summary>
+    /// Opens <paramref name="length"/> bytes of a file from <paramref name="offset"/> (a chunk in a
+    /// pack); null when there is no file at the path. The stream ends early if the file does.
+    /// </summary>
+    Task<Stream?> OpenReadAsync(string path, long offset, long length, CancellationToken ct);
+
     /// <summary>Lists a folder; null when there is no folder at the path (a file, or nothing).</summary>
     Task<IReadOnlyList<ArtifactEntry>?> ListAsync(string path, CancellationToken ct);
 

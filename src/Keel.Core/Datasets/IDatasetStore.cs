@@ -17,6 +17,37 @@ public interface IDatasetStore
     Task AddChunkAsync(ChunkInfo chunk, long now, CancellationToken ct);
 
     /// <summary>
+    /// Records a pack file before its bytes are written (<paramref name="size"/> bytes, created at
+    /// <paramref name="now"/>): a collection leaves packs younger than its cut-off alone, so a pack
+    /// whose chunks are not recorded yet is not taken for garbage.
+    /// </summary>
+    Task RegisterPackAsync(string pack, long size, long now, CancellationToken ct);
+
+    /// <summary>
+    /// Records chunks just written into a pack, in one transaction (claimed at <paramref name="now"/>).
+    /// A chunk already known keeps its location: its copy in this pack is dead bytes a collection rewrites away.
+    /// </summary>
+    Task AddPackedChunksAsync(IReadOnlyList<StoredChunk> chunks, long now, CancellationToken ct);
+
+    /// <summary>Where a chunk's bytes are; null when the store does not know the chunk.</summary>
+    Task<StoredChunk?> FindChunkAsync(string hash, CancellationToken ct);
+
+    /// <summary>Packs created before <paramref name="createdBefore"/> whose chunks use fewer bytes than the pack holds.</summary>
+    Task<IReadOnlyList<PackUsage>> FindSparsePacksAsync(long createdBefore, CancellationToken ct);
+
+    /// <summary>The chunks recorded in a pack, by offset.</summary>
+    Task<IReadOnlyList<StoredChunk>> ListPackAsync(string pack, CancellationToken ct);
+
+    /// <summary>
+    /// Points chunks at their copies in another pack (<paramref name="moved"/> holds the new pack and
+    /// offsets), each only while it is still recorded in <paramref name="from"/>; the number moved.
+    /// </summary>
+    Task<int> MoveChunksAsync(string from, IReadOnlyList<StoredChunk> moved, CancellationToken ct);
+
+    /// <summary>Forgets a pack no chunk is recorded in any more; true when it was forgotten and its file may be deleted.</summary>
+    Task<bool> ForgetPackAsync(string pack, CancellationToken ct);
+
+    /// <summary>
     /// Stores <paramref name="version"/> (numbered next in its dataset, which is created when new)
     /// referencing <paramref name="chunks"/>, all of which must be known: otherwise nothing is stored
     /// and the missing hashes are returned. When the dataset already holds this id the existing
@@ -52,7 +83,7 @@ public interface IDatasetStore
     /// stays live while a run's inputs name it (digest = version id) — and not claimed since
     /// <paramref name="claimedBefore"/>. At most <paramref name="limit"/>.
     /// </summary>
-    Task<IReadOnlyList<ChunkInfo>> FindGarbageAsync(long claimedBefore, int limit, CancellationToken ct);
+    Task<IReadOnlyList<StoredChunk>> FindGarbageAsync(long claimedBefore, int limit, CancellationToken ct);
 
     /// <summary>
     /// Forgets a chunk if it is still garbage by the rules of <see cref="FindGarbageAsync"/> (checked

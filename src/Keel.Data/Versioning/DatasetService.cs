@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Keel.Core.Artifacts;
 using Keel.Core.Datasets;
 using Keel.Core.Errors;
+using Keel.Data.Chunking;
 
 namespace Keel.Data.Versioning;
 
@@ -41,6 +42,7 @@ public sealed partial class DatasetService(IDatasetStore store, IArtifactStore a
 {
     public const string ChunkFolder = "datasets/chunks";
     public const string ManifestFolder = "datasets/manifests";
+    public const string PackFolder = "datasets/packs";
     public const int MaxNameLength = 256;
     public const int MaxMessageLength = 5000;
 
@@ -53,6 +55,9 @@ public sealed partial class DatasetService(IDatasetStore store, IArtifactStore a
     public static string ChunkPath(string hash) => $"{ChunkFolder}/{hash[..2]}/{hash}";
 
     public static string ManifestPath(string id) => $"{ManifestFolder}/{id}.json";
+
+    /// <summary>A pack's file; the folder is the id's last two hex digits (random), so packs spread over 256 folders.</summary>
+    public static string PackPath(string id) => $"{PackFolder}/{id[^2..]}/{id}.pack";
 
     /// <summary>The hashes the store lacks; the ones it has are claimed for the caller's add.</summary>
     public Task<IReadOnlyList<string>> MissingChunksAsync(IReadOnlyList<string> hashes, CancellationToken ct)
@@ -144,22 +149,42 @@ public sealed partial class DatasetService(IDatasetStore store, IArtifactStore a
     }
 
     /// <summary>
-    /// Stores a chunk whose hash this process computed itself (a local add: the bytes were hashed
-    /// as they were chunked), without hashing them again.
+    /// Stores chunks whose hashes this process computed itself (a local add) together in one new
+    /// pack file, written in one go, then records where each one is (one transaction). The pack is
+    /// recorded first, so a collection running meanwhile leaves it alone.
     /// </summary>
-    public async Task StoreHashedChunkAsync(string hash, ReadOnlyMemory<byte> bytes, CancellationToken ct)
+    public async Task StorePackAsync(IReadOnlyList<ChunkBytes> chunks, CancellationToken ct)
     {
-        if (!DatasetManifest.IsChunkHash(hash) || bytes.Length == 0)
+        ArgumentNullException.ThrowIfNull(chunks);
+        if (chunks.Count == 0)
         {
-            throw KeelException.Invalid($"Chunk hash '{hash}' is not a SHA-256 in lowercase hex, or the chunk is empty.");
+            return;
         }
 
-        await using (var content = new ReadOnlyMemoryStream(bytes))
+        var id = NewPackId();
+        var located = new StoredChunk[chunks.Count];
+        var segments = new ReadOnlyMemory<byte>[chunks.Count];
+        var offset = 0L;
+        for (var i = 0; i < chunks.Count; i++)
         {
-            await artifacts.WriteAsync(ChunkPath(hash), content, ct);
+            var (hash, bytes) = chunks[i];
+            if (!DatasetManifest.IsChunkHash(hash) || bytes.Length == 0)
+            {
+                throw KeelException.Invalid($"Chunk hash '{hash}' is not a SHA-256 in lowercase hex, or the chunk is empty.");
+            }
+
+            located[i] = new StoredChunk(hash, bytes.Length, id, offset);
+            segments[i] = bytes;
+            offset += bytes.Length;
         }
 
-        await store.AddChunkAsync(new ChunkInfo(hash, bytes.Length), Now, ct);
+        await store.RegisterPackAsync(id, offset, Now, ct);
+        await using (var content = new SegmentStream(segments))
+        {
+            await artifacts.WriteAsync(PackPath(id), content, ct);
+        }
+
+        await store.AddPackedChunksAsync(located, Now, ct);
     }
 
     /// <summary>A chunk's bytes, or a not-found error naming it.</summary>
@@ -170,8 +195,27 @@ public sealed partial class DatasetService(IDatasetStore store, IArtifactStore a
             throw KeelException.Invalid($"Chunk hash '{hash}' is not a SHA-256 in lowercase hex (64 characters).");
         }
 
-        return await artifacts.OpenReadAsync(ChunkPath(hash), ct)
-            ?? throw KeelException.NotFound($"Chunk {hash} is not in the store.");
+        string? pack = null;
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            var located = await store.FindChunkAsync(hash, ct);
+            if (located?.Pack is null)
+            {
+                return await artifacts.OpenReadAsync(ChunkPath(hash), ct)
+                    ?? throw KeelException.NotFound($"Chunk {hash} is not in the store.");
+            }
+
+            pack = located.Pack;
+            var stream = await artifacts.OpenReadAsync(PackPath(pack), located.Offset, located.Size, ct);
+            if (stream is not null)
+            {
+                return stream;
+            }
+
+            // A collection may have just rewritten the pack and moved the chunk: look it up again.
+        }
+
+        throw KeelException.NotFound($"Chunk {hash} is recorded in pack {pack}, whose file is missing from the artifact store.");
     }
 
     /// <summary>
@@ -322,7 +366,12 @@ public sealed partial class DatasetService(IDatasetStore store, IArtifactStore a
                 }
                 else if (await store.ForgetChunkAsync(chunk.Hash, cutoff, ct))
                 {
-                    await artifacts.DeleteAsync(ChunkPath(chunk.Hash), ct);
+                    // A packed chunk's bytes go when its pack is rewritten or deleted, below.
+                    if (chunk.Pack is null)
+                    {
+                        await artifacts.DeleteAsync(ChunkPath(chunk.Hash), ct);
+                    }
+
                     (deleted, bytes) = (deleted + 1, bytes + chunk.Size);
                 }
                 else
@@ -332,8 +381,85 @@ public sealed partial class DatasetService(IDatasetStore store, IArtifactStore a
             }
         }
 
-        return new GcReport(deleted, bytes, kept, dryRun);
+        if (dryRun)
+        {
+            return new GcReport(deleted, bytes, kept, dryRun);
+        }
+
+        var (packsDeleted, packsRewritten) = await CollectPacksAsync(cutoff, ct);
+        return new GcReport(deleted, bytes, kept, dryRun, packsDeleted, packsRewritten);
     }
+
+    /// <summary>
+    /// Packs older than the cut-off that hold bytes no chunk uses (freed chunks, or a second copy of
+    /// a chunk stored twice by adds running at once): one with no chunk left is deleted, the others
+    /// rewritten with only their live chunks, each verified against its hash on the way (a pack
+    /// holding a corrupted chunk is left as it is, for `get` to report).
+    /// </summary>
+    private async Task<(int Deleted, int Rewritten)> CollectPacksAsync(long cutoff, CancellationToken ct)
+    {
+        var (deleted, rewritten) = (0, 0);
+        foreach (var pack in await store.FindSparsePacksAsync(cutoff, ct))
+        {
+            var live = await store.ListPackAsync(pack.Id, ct);
+            if (live.Count > 0 && !await RewritePackAsync(pack.Id, live, ct))
+            {
+                continue;
+            }
+
+            if (await store.ForgetPackAsync(pack.Id, ct))
+            {
+                await artifacts.DeleteAsync(PackPath(pack.Id), ct);
+                (deleted, rewritten) = live.Count == 0 ? (deleted + 1, rewritten) : (deleted, rewritten + 1);
+            }
+        }
+
+        return (deleted, rewritten);
+    }
+
+    /// <summary>Copies a pack's live chunks into a new pack and points them there; false when one of them did not verify.</summary>
+    private async Task<bool> RewritePackAsync(string pack, IReadOnlyList<StoredChunk> live, CancellationToken ct)
+    {
+        var total = live.Sum(c => c.Size);
+        var buffer = ArrayPool<byte>.Shared.Rent((int)total);
+        try
+        {
+            var id = NewPackId();
+            var moved = new StoredChunk[live.Count];
+            var offset = 0;
+            for (var i = 0; i < live.Count; i++)
+            {
+                var chunk = live[i];
+                var target = buffer.AsMemory(offset, (int)chunk.Size);
+                await using (var stream = await artifacts.OpenReadAsync(PackPath(pack), chunk.Offset, chunk.Size, ct))
+                {
+                    if (stream is null || await stream.ReadAtLeastAsync(target, target.Length, throwOnEndOfStream: false, ct) != target.Length
+                        || !string.Equals(ChunkHash.Compute(target.Span), chunk.Hash, StringComparison.Ordinal))
+                    {
+                        return false;
+                    }
+                }
+
+                moved[i] = chunk with { Pack = id, Offset = offset };
+                offset += target.Length;
+            }
+
+            await store.RegisterPackAsync(id, total, Now, ct);
+            await using (var content = new SegmentStream([buffer.AsMemory(0, offset)]))
+            {
+                await artifacts.WriteAsync(PackPath(id), content, ct);
+            }
+
+            await store.MoveChunksAsync(pack, moved, ct);
+            return true;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private string NewPackId() => Guid.CreateVersion7(clock.GetUtcNow()).ToString("N");
 
     /// <summary>A dataset name: 1–256 characters, no '/', '@', ':' or control character (they delimit `NAME@VERSION` and URIs).</summary>
     public static void CheckName(string? name)
@@ -357,9 +483,16 @@ public sealed partial class DatasetService(IDatasetStore store, IArtifactStore a
     private long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
 }
 
-/// <summary>A read-only stream over memory the caller owns (no copy).</summary>
-internal sealed class ReadOnlyMemoryStream(ReadOnlyMemory<byte> bytes) : Stream
+/// <summary>A chunk's hash and bytes, as an add hands them to the store.</summary>
+public readonly record struct ChunkBytes(string Hash, ReadOnlyMemory<byte> Bytes);
+
+/// <summary>
+/// A read-only stream over pieces of memory the caller owns, one after the other (no copy:
+/// <see cref="CopyToAsync(Stream, int, CancellationToken)"/> writes each piece straight to the destination).
+/// </summary>
+internal sealed class SegmentStream(IReadOnlyList<ReadOnlyMemory<byte>> segments) : Stream
 {
+    private int _segment;
     private int _position;
 
     public override bool CanRead => true;
@@ -368,18 +501,30 @@ internal sealed class ReadOnlyMemoryStream(ReadOnlyMemory<byte> bytes) : Stream
 
     public override bool CanWrite => false;
 
-    public override long Length => bytes.Length;
+    public override long Length => segments.Sum(s => (long)s.Length);
 
-    public override long Position { get => _position; set => throw new NotSupportedException(); }
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
-        var n = Math.Min(buffer.Length, bytes.Length - _position);
-        bytes.Span.Slice(_position, n).CopyTo(buffer);
-        _position += n;
-        return n;
+        var total = 0;
+        while (buffer.Length > 0 && _segment < segments.Count)
+        {
+            var rest = segments[_segment].Span[_position..];
+            var n = Math.Min(buffer.Length, rest.Length);
+            rest[..n].CopyTo(buffer);
+            buffer = buffer[n..];
+            total += n;
+            _position += n;
+            if (_position == segments[_segment].Length)
+            {
+                (_segment, _position) = (_segment + 1, 0);
+            }
+        }
+
+        return total;
     }
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
@@ -387,6 +532,14 @@ internal sealed class ReadOnlyMemoryStream(ReadOnlyMemory<byte> bytes) : Stream
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         Task.FromResult(Read(buffer.AsSpan(offset, count)));
+
+    public override async Task CopyToAsync(Stream destination, int bufferSize, CancellationToken cancellationToken)
+    {
+        for (; _segment < segments.Count; (_segment, _position) = (_segment + 1, 0))
+        {
+            await destination.WriteAsync(segments[_segment][_position..], cancellationToken);
+        }
+    }
 
     public override void Flush()
     {

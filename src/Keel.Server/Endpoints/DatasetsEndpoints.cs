@@ -168,6 +168,8 @@ internal static class DatasetsEndpoints
             w.WriteNumber("bytes_freed", report.BytesFreed);
             w.WriteNumber("chunks_kept", report.ChunksKept);
             w.WriteBoolean("dry_run", report.DryRun);
+            w.WriteNumber("packs_deleted", report.PacksDeleted);
+            w.WriteNumber("packs_rewritten", report.PacksRewritten);
         });
     }
 

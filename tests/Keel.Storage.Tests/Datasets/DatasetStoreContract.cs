@@ -142,6 +142,41 @@ public abstract class DatasetStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Packed_chunks_are_found_where_they_were_written_and_move_only_out_of_their_own_pack()
+    {
+        await Store.RegisterPackAsync("p1", 60, 10, default);
+        await Store.AddPackedChunksAsync([new StoredChunk(Hash(1), 10, "p1", 0), new StoredChunk(Hash(2), 20, "p1", 10), new StoredChunk(Hash(3), 30, "p1", 30)], 10, default);
+        Assert.Equal(new StoredChunk(Hash(2), 20, "p1", 10), await Store.FindChunkAsync(Hash(2), default));
+        Assert.Null(await Store.FindChunkAsync(Hash(9), default));
+        Assert.Empty(await Store.ClaimChunksAsync([Hash(1), Hash(3)], 20, default));
+        Assert.Empty(await Store.FindSparsePacksAsync(100, default));
+
+        // A chunk written again by another add keeps its first location; the second copy is dead bytes.
+        await Store.RegisterPackAsync("p2", 10, 30, default);
+        await Store.AddPackedChunksAsync([new StoredChunk(Hash(1), 10, "p2", 0)], 30, default);
+        Assert.Equal("p1", (await Store.FindChunkAsync(Hash(1), default))!.Pack);
+        Assert.Equal([new PackUsage("p2", 10, 0)], await Store.FindSparsePacksAsync(100, default));
+        Assert.Empty(await Store.FindSparsePacksAsync(30, default));
+
+        // Chunk 2 is garbage once a version references 1 and 3 only; forgotten, it leaves p1 sparse.
+        await Store.CreateVersionAsync(Version("d", "dddd0001"), [Hash(1), Hash(3)], default);
+        Assert.Equal([new StoredChunk(Hash(2), 20, "p1", 10)], await Store.FindGarbageAsync(150, 100, default));
+        Assert.True(await Store.ForgetChunkAsync(Hash(2), 150, default));
+        Assert.Equal([new PackUsage("p1", 60, 40), new PackUsage("p2", 10, 0)], await Store.FindSparsePacksAsync(150, default));
+        Assert.False(await Store.ForgetPackAsync("p1", default));
+        Assert.True(await Store.ForgetPackAsync("p2", default));
+
+        // Rewritten: the live chunks move to p3, each only while it is still in p1.
+        Assert.Equal([Hash(1), Hash(3)], (await Store.ListPackAsync("p1", default)).Select(c => c.Hash));
+        await Store.RegisterPackAsync("p3", 40, 160, default);
+        Assert.Equal(2, await Store.MoveChunksAsync("p1", [new StoredChunk(Hash(1), 10, "p3", 0), new StoredChunk(Hash(3), 30, "p3", 10)], default));
+        Assert.Equal(0, await Store.MoveChunksAsync("p1", [new StoredChunk(Hash(1), 10, "p4", 0)], default));
+        Assert.Equal(new StoredChunk(Hash(3), 30, "p3", 10), await Store.FindChunkAsync(Hash(3), default));
+        Assert.True(await Store.ForgetPackAsync("p1", default));
+        Assert.Empty(await Store.FindSparsePacksAsync(1_000, default));
+    }
+
+    [Fact]
     public async Task Many_chunks_commit_and_are_claimed_in_one_call()
     {
         var hashes = Enumerable.Range(1, 1_203).Select(Hash).ToList();

@@ -41,6 +41,109 @@ internal sealed class SqlDatasetStore(SqlExecutor executor) : IDatasetStore
             return await command.ExecuteNonQueryAsync(ct);
         }, ct);
 
+    public Task RegisterPackAsync(string pack, long size, long now, CancellationToken ct) =>
+        executor.WriteAsync(async (c, tx) =>
+        {
+            await using var command = c.Command("INSERT INTO dataset_packs (id, size, created_time) VALUES (@p, @s, @now)", tx)
+                .With("@p", pack).With("@s", size).With("@now", now);
+            return await command.ExecuteNonQueryAsync(ct);
+        }, ct);
+
+    public Task AddPackedChunksAsync(IReadOnlyList<StoredChunk> chunks, long now, CancellationToken ct) =>
+        executor.WriteAsync(async (c, tx) =>
+        {
+            await using var command = c.Command(
+                """
+                INSERT INTO dataset_chunks (hash, size, claimed_time, pack, pack_offset) VALUES (@h, @s, @now, @p, @o)
+                ON CONFLICT (hash) DO UPDATE SET claimed_time = excluded.claimed_time
+                """, tx).With("@now", now);
+            var hash = command.Add("@h", string.Empty);
+            var size = command.Add("@s", 0L);
+            var pack = command.Add("@p", string.Empty);
+            var offset = command.Add("@o", 0L);
+            foreach (var chunk in chunks)
+            {
+                hash.Value = chunk.Hash;
+                size.Value = chunk.Size;
+                pack.Value = chunk.Pack ?? throw new ArgumentException($"Chunk {chunk.Hash} names no pack.", nameof(chunks));
+                offset.Value = chunk.Offset;
+                await command.ExecuteNonQueryAsync(ct);
+            }
+
+            return chunks.Count;
+        }, ct);
+
+    public Task<StoredChunk?> FindChunkAsync(string hash, CancellationToken ct) =>
+        executor.ReadAsync(async c =>
+        {
+            await using var command = c.Command("SELECT hash, size, pack, pack_offset FROM dataset_chunks WHERE hash = @h").With("@h", hash);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            return await reader.ReadAsync(ct) ? ReadStoredChunk(reader) : null;
+        }, ct);
+
+    public Task<IReadOnlyList<PackUsage>> FindSparsePacksAsync(long createdBefore, CancellationToken ct) =>
+        executor.ReadAsync<IReadOnlyList<PackUsage>>(async c =>
+        {
+            await using var command = c.Command(
+                """
+                SELECT id, size, live FROM (
+                    SELECT p.id, p.size, COALESCE((SELECT SUM(k.size) FROM dataset_chunks k WHERE k.pack = p.id), 0) AS live
+                    FROM dataset_packs p WHERE p.created_time < @cutoff) u
+                WHERE live < size ORDER BY id
+                """).With("@cutoff", createdBefore);
+            var list = new List<PackUsage>();
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                list.Add(new PackUsage(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2)));
+            }
+
+            return list;
+        }, ct);
+
+    public Task<IReadOnlyList<StoredChunk>> ListPackAsync(string pack, CancellationToken ct) =>
+        executor.ReadAsync<IReadOnlyList<StoredChunk>>(async c =>
+        {
+            await using var command = c.Command(
+                "SELECT hash, size, pack, pack_offset FROM dataset_chunks WHERE pack = @p ORDER BY pack_offset").With("@p", pack);
+            var list = new List<StoredChunk>();
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                list.Add(ReadStoredChunk(reader));
+            }
+
+            return list;
+        }, ct);
+
+    public Task<int> MoveChunksAsync(string from, IReadOnlyList<StoredChunk> moved, CancellationToken ct) =>
+        executor.WriteAsync(async (c, tx) =>
+        {
+            await using var command = c.Command(
+                "UPDATE dataset_chunks SET pack = @to, pack_offset = @o WHERE hash = @h AND pack = @from", tx).With("@from", from);
+            var hash = command.Add("@h", string.Empty);
+            var to = command.Add("@to", string.Empty);
+            var offset = command.Add("@o", 0L);
+            var count = 0;
+            foreach (var chunk in moved)
+            {
+                hash.Value = chunk.Hash;
+                to.Value = chunk.Pack ?? throw new ArgumentException($"Chunk {chunk.Hash} names no pack.", nameof(moved));
+                offset.Value = chunk.Offset;
+                count += await command.ExecuteNonQueryAsync(ct);
+            }
+
+            return count;
+        }, ct);
+
+    public Task<bool> ForgetPackAsync(string pack, CancellationToken ct) =>
+        executor.WriteAsync(async (c, tx) =>
+        {
+            await using var command = c.Command(
+                "DELETE FROM dataset_packs WHERE id = @p AND NOT EXISTS (SELECT 1 FROM dataset_chunks WHERE pack = @p)", tx).With("@p", pack);
+            return await command.ExecuteNonQueryAsync(ct) > 0;
+        }, ct);
+
     public Task<DatasetVersionResult> CreateVersionAsync(DatasetVersion version, IReadOnlyCollection<string> chunks, CancellationToken ct) =>
         executor.WriteAsync(async (c, tx) =>
         {
@@ -203,22 +306,22 @@ internal sealed class SqlDatasetStore(SqlExecutor executor) : IDatasetStore
             return await dataset.ExecuteNonQueryAsync(ct) > 0;
         }, ct);
 
-    public Task<IReadOnlyList<ChunkInfo>> FindGarbageAsync(long claimedBefore, int limit, CancellationToken ct) =>
-        executor.ReadAsync<IReadOnlyList<ChunkInfo>>(async c =>
+    public Task<IReadOnlyList<StoredChunk>> FindGarbageAsync(long claimedBefore, int limit, CancellationToken ct) =>
+        executor.ReadAsync<IReadOnlyList<StoredChunk>>(async c =>
         {
             await using var command = c.Command(
                 $"""
-                SELECT k.hash, k.size FROM dataset_chunks k
+                SELECT k.hash, k.size, k.pack, k.pack_offset FROM dataset_chunks k
                 WHERE k.claimed_time < @cutoff AND NOT EXISTS (
                     SELECT 1 FROM dataset_version_chunks r JOIN dataset_versions v ON v.dataset = r.dataset AND v.id = r.version_id
                     WHERE r.hash = k.hash AND {LiveVersion})
                 ORDER BY k.hash LIMIT @limit
                 """).With("@cutoff", claimedBefore).With("@limit", limit);
-            var list = new List<ChunkInfo>();
+            var list = new List<StoredChunk>();
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
-                list.Add(new ChunkInfo(reader.GetString(0), reader.GetInt64(1)));
+                list.Add(ReadStoredChunk(reader));
             }
 
             return list;
@@ -255,6 +358,9 @@ internal sealed class SqlDatasetStore(SqlExecutor executor) : IDatasetStore
 
             return list;
         }, ct);
+
+    private static StoredChunk ReadStoredChunk(DbDataReader reader) =>
+        new(reader.GetString(0), reader.GetInt64(1), reader.NullableString(2), reader.NullableInt64(3) ?? 0);
 
     /// <summary>Marks the hashes claimed at <paramref name="now"/> and returns those the store holds.</summary>
     private static async Task<HashSet<string>> ClaimAsync(DbConnection c, DbTransaction tx, string[] hashes, long now, CancellationToken ct)
