@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Dataset versioning benchmark of docs/benchmarks.md (issue 6 §4), in one run on one file:
-#   md5sum and sha256sum of a generated CSV (SIZE_MB, default 1024), then `keel data add` of it
-#   into a fresh dataset on a local keel server (every chunk new: the store is emptied by rm + gc
-#   before each round), then 1,000 rows appended and the file added again (what is new).
+#   md5sum and sha256sum of a generated CSV (SIZE_MB, default 1024; FILE=path reuses a file),
+#   then `keel data add --data-dir` of it into a fresh local data folder (the add in the CLI's own
+#   process, chunks written straight into the store's pack files), then `keel data add` into a fresh
+#   dataset on a local keel server (every chunk new: the store is emptied by rm + gc before each
+#   round), then 1,000 rows appended and the file added again (what is new).
 #   bench/data-bench.sh [ROUNDS]   (default 2)
 # Reports wall time and MB/s of each command (keel's includes its process start), keel's own
 # figure, and the peak resident memory of `keel data add` (GNU time) for this size.
@@ -23,8 +25,13 @@ export KEEL_TRACKING_URI="http://127.0.0.1:$port"
 
 file="$data/events.csv"
 rows=$(( size_mb * 1024 * 1024 / 33 ))
-echo "generating $size_mb MB CSV ($rows rows) ..." >&2
-awk -v n="$rows" 'BEGIN { srand(7); print "id,x,y,count,label"; for (i = 0; i < n; i++) printf "%d,%.6f,%.6f,%d,%s\n", i, rand(), rand() * 100, int(rand() * 1000), (i % 3 ? "a" : "b") }' >"$file"
+if [[ -n "${FILE:-}" ]]; then
+  cp "$FILE" "$file"
+  rows=$(( $(wc -l <"$file") - 1 ))
+else
+  echo "generating $size_mb MB CSV ($rows rows) ..." >&2
+  awk -v n="$rows" 'BEGIN { srand(7); print "id,x,y,count,label"; for (i = 0; i < n; i++) printf "%d,%.6f,%.6f,%d,%s\n", i, rand(), rand() * 100, int(rand() * 1000), (i % 3 ? "a" : "b") }' >"$file"
+fi
 bytes=$(stat -c %s "$file")
 cat "$file" >/dev/null   # in the page cache, as for every command below
 
@@ -41,9 +48,13 @@ echo "| --- | --- | --- |"
 for r in $(seq 1 "$rounds"); do
   timed "md5sum (round $r)" md5sum "$file"
   timed "sha256sum (round $r)" sha256sum "$file"
+  rm -rf "$data/local"; sync
+  timed "keel data add --data-dir, all chunks new (round $r)" /usr/bin/time -f "%M" -o "$data/rss.txt" "$root/keel" data add events "$file" --data-dir "$data/local"
+  echo "|   keel's own line | $(cat "$data/out.txt") | peak RSS $(( $(cat "$data/rss.txt") / 1024 )) MiB |"
   "$root/keel" data rm "events" >/dev/null 2>&1 || true
   "$root/keel" data gc --grace-seconds 0 >/dev/null
-  timed "keel data add, all chunks new (round $r)" /usr/bin/time -f "%M" -o "$data/rss.txt" "$root/keel" data add events "$file" -m "round $r"
+  sync
+  timed "keel data add through the server, all chunks new (round $r)" /usr/bin/time -f "%M" -o "$data/rss.txt" "$root/keel" data add events "$file" -m "round $r"
   echo "|   keel's own line | $(cat "$data/out.txt") | peak RSS $(( $(cat "$data/rss.txt") / 1024 )) MiB |"
 done
 

@@ -1,7 +1,9 @@
 using System.Buffers;
+using System.Globalization;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Keel.Client.Internal;
 using Keel.Core.Datasets;
 using Keel.Core.Errors;
 using Keel.Data.Versioning;
@@ -10,8 +12,6 @@ namespace Keel.Client;
 
 public sealed partial class KeelClient
 {
-    private const int ParallelTransfers = 4;
-
     /// <summary>
     /// Adds a version of dataset <paramref name="name"/> from a file or a folder: the content is cut
     /// into content-defined chunks (FastCDC), only chunks the server lacks are uploaded (each
@@ -32,8 +32,7 @@ public sealed partial class KeelClient
         ArgumentException.ThrowIfNullOrEmpty(path);
         var uploader = new ChunkWindow(
             async (hashes, ct) => await MissingChunksAsync(hashes, ct),
-            (hash, bytes, ct) => PutChunkAsync(hash, bytes, ct),
-            ParallelTransfers);
+            UploadPackAsync);
         var manifest = await DatasetFiles.ChunkAsync(path, uploader,
             progress is null ? null : (done, total, file) => progress.Report(new DatasetProgress(done, total, file)), cancellationToken);
         using var document = await SendKeelAsync(HttpMethod.Post, "datasets/versions/create", null, w =>
@@ -349,13 +348,20 @@ public sealed partial class KeelClient
         return [.. document.RootElement.GetProperty("missing").EnumerateArray().Select(m => m.GetString()!)];
     }
 
-    private async Task PutChunkAsync(string hash, ReadOnlyMemory<byte> bytes, CancellationToken ct)
+    /// <summary>Sends a window's new chunks in one request (the server verifies each and writes them into one pack file).</summary>
+    private async Task UploadPackAsync(IReadOnlyList<ChunkBytes> chunks, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Put, KeelApiUri($"datasets/chunks/{hash}"))
+        if (chunks.Count == 0)
         {
-            Content = new ReadOnlyMemoryContent(bytes),
+            return;
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, KeelApiUri("datasets/packs"))
+        {
+            Content = new SegmentsContent([.. chunks.Select(c => c.Bytes)]),
         };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        request.Headers.Add(DatasetService.PackHeader, string.Join(',', chunks.Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Hash}:{c.Bytes.Length}"))));
         using var response = await _http.SendAsync(request, ct);
         await EnsureSuccessAsync(response, ct);
     }

@@ -23,7 +23,7 @@ internal static class LocalDatasets
         await using var provider = services.BuildServiceProvider();
         await provider.GetRequiredService<TrackingService>().InitializeAsync(ct);
         var datasets = provider.GetRequiredService<DatasetService>();
-        var window = ChunkWindow.Packed(
+        var window = new ChunkWindow(
             async (hashes, token) => await datasets.MissingChunksAsync(hashes, token),
             datasets.StorePackAsync);
         var manifest = await DatasetFiles.ChunkAsync(path, window,

@@ -6,12 +6,15 @@ namespace Keel.Data.Versioning;
 /// <summary>
 /// The sending half of an add: new chunks are held in a bounded window (32 chunks or 32 MiB), the
 /// store is asked which of them it lacks (which also claims the ones it has against garbage
-/// collection), and those are stored a few at a time — while the next window fills, so the
+/// collection), and those are handed to the store together — one pack file per window, whether
+/// the store is a server (one request) or the local folder — while the next window fills, so the
 /// chunker does not wait for the round trips. Memory is two windows whatever the file size.
-/// The same code drives a remote store (HTTP, a chunk per request) and a local one (a window's
-/// new chunks in one pack file: <see cref="Packed"/>).
 /// </summary>
-public sealed class ChunkWindow
+/// <param name="missing">Which of these hashes the store lacks (claiming the rest).</param>
+/// <param name="store">Stores a window's new chunks (in one pack).</param>
+public sealed class ChunkWindow(
+    Func<IReadOnlyList<string>, CancellationToken, Task<IReadOnlyCollection<string>>> missing,
+    Func<IReadOnlyList<ChunkBytes>, CancellationToken, Task> store)
 {
     private const int MaxChunks = 32;
     private const long MaxBytes = 32L * 1024 * 1024;
@@ -20,37 +23,8 @@ public sealed class ChunkWindow
     private List<(string Hash, byte[] Bytes, int Size)> _window = [];
     private long _windowBytes;
 
-    private readonly Func<IReadOnlyList<string>, CancellationToken, Task<IReadOnlyCollection<string>>> _missing;
-    private readonly Func<IReadOnlyList<ChunkBytes>, CancellationToken, Task> _store;
-
     // The previous window's query and uploads run while this one fills (two windows at most).
     private Task _sending = Task.CompletedTask;
-
-    /// <summary>A window that stores its new chunks one by one, a few at once.</summary>
-    /// <param name="missing">Which of these hashes the store lacks (claiming the rest).</param>
-    /// <param name="store">Stores one chunk's bytes under its hash.</param>
-    /// <param name="parallelism">Chunks stored at once.</param>
-    public ChunkWindow(
-        Func<IReadOnlyList<string>, CancellationToken, Task<IReadOnlyCollection<string>>> missing,
-        Func<string, ReadOnlyMemory<byte>, CancellationToken, Task> store,
-        int parallelism = 4)
-        : this(missing, (chunks, ct) => Parallel.ForEachAsync(chunks, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = ct },
-            async (chunk, token) => await store(chunk.Hash, chunk.Bytes, token)))
-    {
-    }
-
-    private ChunkWindow(
-        Func<IReadOnlyList<string>, CancellationToken, Task<IReadOnlyCollection<string>>> missing,
-        Func<IReadOnlyList<ChunkBytes>, CancellationToken, Task> store)
-    {
-        _missing = missing;
-        _store = store;
-    }
-
-    /// <summary>A window that hands all its new chunks to <paramref name="store"/> at once (one pack file per window).</summary>
-    public static ChunkWindow Packed(
-        Func<IReadOnlyList<string>, CancellationToken, Task<IReadOnlyCollection<string>>> missing,
-        Func<IReadOnlyList<ChunkBytes>, CancellationToken, Task> store) => new(missing, store);
 
     /// <summary>Chunks the store lacked and received.</summary>
     public int ChunksStored { get; private set; }
@@ -102,9 +76,9 @@ public sealed class ChunkWindow
 
         try
         {
-            var lacking = (await _missing([.. window.Select(c => c.Hash)], ct)).ToHashSet(StringComparer.Ordinal);
+            var lacking = (await missing([.. window.Select(c => c.Hash)], ct)).ToHashSet(StringComparer.Ordinal);
             var sends = window.Where(c => lacking.Contains(c.Hash)).ToList();
-            await _store([.. sends.Select(c => new ChunkBytes(c.Hash, c.Bytes.AsMemory(0, c.Size)))], ct);
+            await store([.. sends.Select(c => new ChunkBytes(c.Hash, c.Bytes.AsMemory(0, c.Size)))], ct);
             ChunksStored += sends.Count;
             BytesStored += sends.Sum(c => (long)c.Size);
         }

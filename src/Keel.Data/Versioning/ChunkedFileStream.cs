@@ -12,6 +12,7 @@ internal sealed class ChunkedFileStream(DatasetService service, ManifestFile fil
     private readonly long[] _starts = Starts(file.Chunks);
     private Stream? _current;
     private int _currentIndex = -1;
+    private long _currentOffset;
     private long _position;
 
     public override bool CanRead => true;
@@ -35,7 +36,8 @@ internal sealed class ChunkedFileStream(DatasetService service, ManifestFile fil
         {
             var index = ChunkAt(_position);
             var offset = _position - _starts[index];
-            if (_currentIndex != index)
+            // A stream that cannot seek is reopened to go back, or skipped forward by reading.
+            if (_currentIndex != index || (!_current!.CanSeek && _currentOffset != offset))
             {
                 if (_current is not null)
                 {
@@ -46,7 +48,7 @@ internal sealed class ChunkedFileStream(DatasetService service, ManifestFile fil
                 _currentIndex = index;
                 await SkipAsync(_current, offset, cancellationToken);
             }
-            else if (_current!.CanSeek && _current.Position != offset)
+            else if (_current.CanSeek && _current.Position != offset)
             {
                 _current.Position = offset;
             }
@@ -59,6 +61,7 @@ internal sealed class ChunkedFileStream(DatasetService service, ManifestFile fil
             }
 
             _position += read;
+            _currentOffset = offset + read;
             total += read;
             buffer = buffer[read..];
         }

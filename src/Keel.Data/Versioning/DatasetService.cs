@@ -13,6 +13,12 @@ public sealed class DatasetOptions
     /// <summary>Largest chunk accepted by an upload (the chunker's maximum is 4 MiB).</summary>
     public int MaxChunkBytes { get; init; } = 16 * 1024 * 1024;
 
+    /// <summary>Largest pack upload (<c>POST keel/datasets/packs</c>): a client sends a window of chunks (~32 MiB) at once.</summary>
+    public int MaxPackBytes { get; init; } = 64 * 1024 * 1024;
+
+    /// <summary>Chunks one pack upload may list.</summary>
+    public int MaxChunksPerPack { get; init; } = 256;
+
     /// <summary>Hashes one missing-chunks request may ask about.</summary>
     public int MaxHashesPerRequest { get; init; } = 10_000;
 
@@ -185,6 +191,103 @@ public sealed partial class DatasetService(IDatasetStore store, IArtifactStore a
         }
 
         await store.AddPackedChunksAsync(located, Now, ct);
+    }
+
+    /// <summary>
+    /// Stores an uploaded pack: <paramref name="chunkList"/> names its chunks in order
+    /// (<c>hash:size,hash:size,…</c>, the <c>X-Keel-Pack</c> header) and the body is their bytes one
+    /// after the other. Every chunk is checked against its hash (on all cores) before anything is
+    /// written; then they go into one pack file, as a local add writes them. Returns the chunk count.
+    /// </summary>
+    public async Task<int> PutPackAsync(string? chunkList, Stream body, long? length, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var listed = ParsePackList(chunkList);
+        var total = listed.Sum(c => c.Size);
+        if (total > _options.MaxPackBytes)
+        {
+            throw KeelException.Invalid($"The pack's chunks add up to {total} bytes; a pack holds at most {_options.MaxPackBytes / (1024 * 1024)} MiB.");
+        }
+
+        if (length is { } announced && announced != total)
+        {
+            throw KeelException.Invalid($"The body is {announced} bytes long, but the chunks listed in '{PackHeader}' add up to {total}.");
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent((int)total + 1);
+        try
+        {
+            var read = await body.ReadAtLeastAsync(buffer.AsMemory(0, (int)total + 1), (int)total + 1, throwOnEndOfStream: false, ct);
+            if (read != total)
+            {
+                throw KeelException.Invalid(read < total
+                    ? $"The body ended after {read} of the {total} bytes the chunks listed in '{PackHeader}' add up to; nothing was stored."
+                    : $"The body is longer than the {total} bytes the chunks listed in '{PackHeader}' add up to; nothing was stored.");
+            }
+
+            var chunks = new ChunkBytes[listed.Count];
+            var offset = 0;
+            for (var i = 0; i < listed.Count; i++)
+            {
+                chunks[i] = new ChunkBytes(listed[i].Hash, buffer.AsMemory(offset, (int)listed[i].Size));
+                offset += (int)listed[i].Size;
+            }
+
+            var actual = new string[chunks.Length];
+            Parallel.For(0, chunks.Length, new ParallelOptions { CancellationToken = ct }, i => actual[i] = ChunkHash.Compute(chunks[i].Bytes.Span));
+            for (var i = 0; i < chunks.Length; i++)
+            {
+                if (!string.Equals(actual[i], chunks[i].Hash, StringComparison.Ordinal))
+                {
+                    throw KeelException.Invalid($"Chunk hash mismatch: chunk {i} of the pack hashes to {actual[i]}, not {chunks[i].Hash}; nothing was stored.");
+                }
+            }
+
+            await StorePackAsync(chunks, ct);
+            return chunks.Length;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>The header of a pack upload that lists its chunks.</summary>
+    public const string PackHeader = "X-Keel-Pack";
+
+    private List<ChunkInfo> ParsePackList(string? chunkList)
+    {
+        if (string.IsNullOrWhiteSpace(chunkList))
+        {
+            throw KeelException.Invalid($"'{PackHeader}' is required: the pack's chunks in order, as hash:size,hash:size,…");
+        }
+
+        var parts = chunkList.Split(',', StringSplitOptions.TrimEntries);
+        if (parts.Length > _options.MaxChunksPerPack)
+        {
+            throw KeelException.Invalid($"'{PackHeader}' lists {parts.Length} chunks; a pack holds at most {_options.MaxChunksPerPack}.");
+        }
+
+        var list = new List<ChunkInfo>(parts.Length);
+        for (var i = 0; i < parts.Length; i++)
+        {
+            var colon = parts[i].IndexOf(':', StringComparison.Ordinal);
+            var hash = colon < 0 ? parts[i] : parts[i][..colon];
+            if (!DatasetManifest.IsChunkHash(hash))
+            {
+                throw KeelException.Invalid($"'{PackHeader}' entry {i} ('{parts[i]}') does not start with a SHA-256 in lowercase hex (64 characters).");
+            }
+
+            if (colon < 0 || !int.TryParse(parts[i].AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var size)
+                || size < 1 || size > _options.MaxChunkBytes)
+            {
+                throw KeelException.Invalid($"'{PackHeader}' entry {i} ('{parts[i]}') needs a size after the hash: hash:size, 1 to {_options.MaxChunkBytes} bytes.");
+            }
+
+            list.Add(new ChunkInfo(hash, size));
+        }
+
+        return list;
     }
 
     /// <summary>A chunk's bytes, or a not-found error naming it.</summary>

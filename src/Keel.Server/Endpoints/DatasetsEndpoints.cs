@@ -14,6 +14,7 @@ internal static class DatasetsEndpoints
     public static void MapDatasetsEndpoints(this MlflowRouteTable routes) => routes
         .Post("keel/datasets/chunks/missing", Permission.Edit, Missing)
         .Add("PUT", "keel/datasets/chunks/{hash}", Permission.Edit, PutChunk, rawBody: true)
+        .Add("POST", "keel/datasets/packs", Permission.Edit, PutPack, rawBody: true)
         .Add("GET", "keel/datasets/chunks/{hash}", Permission.Read, GetChunk, rawBody: true)
         .Post("keel/datasets/versions/create", Permission.Edit, CreateVersion)
         .Get("keel/datasets/versions/get", Permission.Read, GetVersion)
@@ -45,6 +46,20 @@ internal static class DatasetsEndpoints
     {
         await Service(r).PutChunkAsync(Hash(r), r.Http.Request.Body, r.Http.Request.ContentLength, r.Ct);
         return JsonResult.Empty;
+    }
+
+    private static async Task<IResult> PutPack(MlflowRequest r)
+    {
+        var service = Service(r);
+        // A pack is bounded by its own limit, not by --max-request-mb (a window of chunks is ~32 MiB).
+        if (r.Http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = service.Options.MaxPackBytes;
+        }
+
+        var stored = await service.PutPackAsync(r.Http.Request.Headers[DatasetService.PackHeader].ToString(), r.Http.Request.Body,
+            r.Http.Request.ContentLength, r.Ct);
+        return JsonResult.Object(w => w.WriteNumber("chunks_stored", stored));
     }
 
     private static async Task<IResult> GetChunk(MlflowRequest r) =>

@@ -127,10 +127,14 @@ public sealed class DatasetTests(SharedKeelServer fixture) : IClassFixture<Share
         var added = await client.AddDatasetVersionAsync(name, file);
         var details = await client.GetDatasetVersionAsync(name);
         var victim = details.Files[0].Chunks[1].Hash;
-        var stored = ChunkFile(victim);
-        var bytes = await File.ReadAllBytesAsync(stored);
-        bytes[1234] ^= 0xFF;
-        await File.WriteAllBytesAsync(stored, bytes);
+        var (stored, offset) = await ChunkBytesAsync(victim);
+        await using (var pack = new FileStream(stored, FileMode.Open, FileAccess.ReadWrite))
+        {
+            pack.Position = offset + 1234;
+            var original = pack.ReadByte();
+            pack.Position = offset + 1234;
+            pack.WriteByte((byte)(original ^ 0xFF));
+        }
 
         var target = folder.Combine("out");
         var error = await Assert.ThrowsAsync<KeelException>(() => client.DownloadDatasetVersionAsync(name, added.Version.Id, target, folder.Combine("cache")));
@@ -138,6 +142,44 @@ public sealed class DatasetTests(SharedKeelServer fixture) : IClassFixture<Share
         Assert.Contains(victim, error.Message, StringComparison.Ordinal);
         Assert.Contains("corrupted", error.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(target, "data.bin")));
+    }
+
+    [Fact]
+    public async Task A_pack_upload_is_refused_whole_when_a_chunk_does_not_match_or_its_list_does_not_fit_the_body()
+    {
+        using var http = fixture.Server.CreateClient();
+        var one = RandomNumberGenerator.GetBytes(1000);
+        var two = RandomNumberGenerator.GetBytes(500);
+        string first = Convert.ToHexStringLower(SHA256.HashData(one)), second = Convert.ToHexStringLower(SHA256.HashData(two));
+
+        async Task<(HttpStatusCode Status, JsonElement Body)> PostAsync(string? list, byte[] body)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/2.0/keel/datasets/packs") { Content = new ByteArrayContent(body) };
+            if (list is not null)
+            {
+                request.Headers.Add(DatasetService.PackHeader, list);
+            }
+
+            using var response = await http.SendAsync(request);
+            return (response.StatusCode, await response.Content.ReadFromJsonAsync<JsonElement>());
+        }
+
+        var (status, error) = await PostAsync($"{first}:1000,{second}:500", [.. one, .. two.Reverse()]);
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("INVALID_PARAMETER_VALUE", error.GetProperty("error_code").GetString());
+        Assert.Contains($"chunk 1 of the pack hashes to", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains(second, error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Null(await Service.Store.FindChunkAsync(first, default));
+
+        Assert.Contains("add up to 1500", (await PostAsync($"{first}:1000,{second}:500", one)).Body.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("'X-Keel-Pack' is required", (await PostAsync(null, one)).Body.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("needs a size after the hash", (await PostAsync(first, one)).Body.GetProperty("message").GetString(), StringComparison.Ordinal);
+
+        var (stored, result) = await PostAsync($"{first}:1000,{second}:500", [.. one, .. two]);
+        Assert.Equal(HttpStatusCode.OK, stored);
+        Assert.Equal(2, result.GetProperty("chunks_stored").GetInt32());
+        Assert.Equal(1000, (await Service.Store.FindChunkAsync(second, default))!.Offset);
+        Assert.Equal(two, await http.GetByteArrayAsync($"/api/2.0/keel/datasets/chunks/{second}"));
     }
 
     [Fact]
@@ -249,7 +291,7 @@ public sealed class DatasetTests(SharedKeelServer fixture) : IClassFixture<Share
         {
             if (p.BytesDone > 50L * 1024 * 1024 && !stop.IsCancellationRequested)
             {
-                SpinWait.SpinUntil(() => File.Exists(ChunkFile(first.Hash)), TimeSpan.FromSeconds(30));
+                SpinWait.SpinUntil(() => Service.Store.FindChunkAsync(first.Hash, default).GetAwaiter().GetResult() is not null, TimeSpan.FromSeconds(30));
                 stop.Cancel();
             }
         });
@@ -282,7 +324,11 @@ public sealed class DatasetTests(SharedKeelServer fixture) : IClassFixture<Share
         Assert.Empty(await service.MissingChunksAsync([.. manifest.ChunkHashes], default));
         // A collection now (default grace) finds them unreferenced but freshly claimed: it keeps them.
         var gc = await service.CollectGarbageAsync(dryRun: false, grace: null, default);
-        Assert.DoesNotContain(manifest.ChunkHashes, h => File.Exists(ChunkFile(h)) is false);
+        foreach (var hash in manifest.ChunkHashes)
+        {
+            Assert.NotNull(await service.Store.FindChunkAsync(hash, default));
+        }
+
         // The add commits; every chunk is there.
         var (version, created) = await service.CreateVersionAsync(name, manifest, null, null, null, null, default);
         Assert.True(created);
@@ -298,9 +344,16 @@ public sealed class DatasetTests(SharedKeelServer fixture) : IClassFixture<Share
         Assert.Null(await service.Store.GetDatasetAsync(name, default));
     }
 
-    private string ChunkFile(string hash) =>
-        Path.Combine(fixture.Server.Options.ArtifactsDestination ?? Path.Combine(fixture.Server.DataDir, "artifacts"),
-            DatasetService.ChunkPath(hash).Replace('/', Path.DirectorySeparatorChar));
+    private DatasetService Service => (DatasetService)fixture.Server.Services.GetService(typeof(DatasetService))!;
+
+    /// <summary>The file holding a stored chunk's bytes (its pack, or its own file) and where in it they start.</summary>
+    private async Task<(string File, long Offset)> ChunkBytesAsync(string hash)
+    {
+        var chunk = await Service.Store.FindChunkAsync(hash, default) ?? throw new InvalidOperationException($"Chunk {hash} is not stored.");
+        var path = chunk.Pack is null ? DatasetService.ChunkPath(hash) : DatasetService.PackPath(chunk.Pack);
+        return (Path.Combine(fixture.Server.Options.ArtifactsDestination ?? Path.Combine(fixture.Server.DataDir, "artifacts"),
+            path.Replace('/', Path.DirectorySeparatorChar)), chunk.Offset);
+    }
 
     /// <summary>Reports on the caller's thread (Progress&lt;T&gt; posts to the pool, too late to cancel at a byte count).</summary>
     private sealed class SynchronousProgress(Action<DatasetProgress> report) : IProgress<DatasetProgress>
