@@ -32,6 +32,7 @@ else
   echo "generating $size_mb MB CSV ($rows rows) ..." >&2
   awk -v n="$rows" 'BEGIN { srand(7); print "id,x,y,count,label"; for (i = 0; i < n; i++) printf "%d,%.6f,%.6f,%d,%s\n", i, rand(), rand() * 100, int(rand() * 1000), (i % 3 ? "a" : "b") }' >"$file"
 fi
+sync                     # the new file's dirty pages are written out before anything is timed
 bytes=$(stat -c %s "$file")
 cat "$file" >/dev/null   # in the page cache, as for every command below
 
