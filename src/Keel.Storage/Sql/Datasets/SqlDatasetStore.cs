@@ -106,14 +106,7 @@ internal sealed class SqlDatasetStore(SqlExecutor executor) : IDatasetStore
         {
             await using var command = c.Command(
                 "SELECT hash, size, pack, pack_offset FROM dataset_chunks WHERE pack = @p ORDER BY pack_offset").With("@p", pack);
-            var list = new List<StoredChunk>();
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                list.Add(ReadStoredChunk(reader));
-            }
-
-            return list;
+            return await ReadStoredChunksAsync(command, ct);
         }, ct);
 
     public Task<int> MoveChunksAsync(string from, IReadOnlyList<StoredChunk> moved, CancellationToken ct) =>
@@ -317,14 +310,7 @@ internal sealed class SqlDatasetStore(SqlExecutor executor) : IDatasetStore
                     WHERE r.hash = k.hash AND {LiveVersion})
                 ORDER BY k.hash LIMIT @limit
                 """).With("@cutoff", claimedBefore).With("@limit", limit);
-            var list = new List<StoredChunk>();
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                list.Add(ReadStoredChunk(reader));
-            }
-
-            return list;
+            return await ReadStoredChunksAsync(command, ct);
         }, ct);
 
     public Task<bool> ForgetChunkAsync(string hash, long claimedBefore, CancellationToken ct) =>
@@ -361,6 +347,18 @@ internal sealed class SqlDatasetStore(SqlExecutor executor) : IDatasetStore
 
     private static StoredChunk ReadStoredChunk(DbDataReader reader) =>
         new(reader.GetString(0), reader.GetInt64(1), reader.NullableString(2), reader.NullableInt64(3) ?? 0);
+
+    private static async Task<IReadOnlyList<StoredChunk>> ReadStoredChunksAsync(DbCommand command, CancellationToken ct)
+    {
+        var list = new List<StoredChunk>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            list.Add(ReadStoredChunk(reader));
+        }
+
+        return list;
+    }
 
     /// <summary>Marks the hashes claimed at <paramref name="now"/> and returns those the store holds.</summary>
     private static async Task<HashSet<string>> ClaimAsync(DbConnection c, DbTransaction tx, string[] hashes, long now, CancellationToken ct)
