@@ -4,7 +4,7 @@ using Keel.Data.Chunking;
 namespace Keel.Data.Versioning;
 
 /// <summary>
-/// The sending half of an add: new chunks are held in a bounded window (32 chunks or 32 MiB), the
+/// The sending half of an add: new chunks are held in a bounded window (100 chunks or 32 MiB), the
 /// store is asked which of them it lacks (which also claims the ones it has against garbage
 /// collection), and those are handed to the store together — one pack file per window, whether
 /// the store is a server (one request) or the local folder — while the next window fills, so the
@@ -16,7 +16,9 @@ public sealed class ChunkWindow(
     Func<IReadOnlyList<string>, CancellationToken, Task<IReadOnlyCollection<string>>> missing,
     Func<IReadOnlyList<ChunkBytes>, CancellationToken, Task> store)
 {
-    private const int MaxChunks = 32;
+    // 100 chunks: a folder of small files goes in a few requests, and the upload's chunk list
+    // (`X-Keel-Pack`, ~73 bytes a chunk) stays under the 8 KB a proxy such as nginx allows a header.
+    private const int MaxChunks = 100;
     private const long MaxBytes = 32L * 1024 * 1024;
 
     private readonly HashSet<string> _seen = new(StringComparer.Ordinal);

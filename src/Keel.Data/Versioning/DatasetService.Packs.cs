@@ -6,7 +6,7 @@ using Keel.Data.Chunking;
 namespace Keel.Data.Versioning;
 
 /// <summary>
-/// Pack files: a window of new chunks (≤ 32, ~32 MiB) stored together in one file, whether a
+/// Pack files: a window of new chunks (≤ 100 chunks, ≤ ~32 MiB) stored together in one file, whether a
 /// local add wrote it or a client uploaded it (<c>POST keel/datasets/packs</c>); collection
 /// deletes a pack with no chunk left and rewrites one holding freed bytes.
 /// </summary>
