@@ -59,4 +59,7 @@ public interface IInferenceLogStore
 
     /// <summary>Deletes a deployment's records older than <paramref name="before"/>; returns how many.</summary>
     Task<long> PurgeAsync(string deployment, long before, CancellationToken ct);
+
+    /// <summary>The deployments the log holds records of (deleted ones, and `keel serve` uploads, included), by name.</summary>
+    Task<IReadOnlyList<string>> ListDeploymentsAsync(CancellationToken ct);
 }

@@ -42,6 +42,13 @@ public sealed partial class DeploymentManager
                 {
                     await _log.PurgeAsync(deployment.Name, Now - (deployment.Spec.InferenceLog.RetentionDays * 86_400_000L), ct);
                 }
+
+                // Records of deployments that no longer exist (or never did here: `keel serve --model`
+                // uploads) have no retention of their own: they are kept as long as the default.
+                foreach (var orphan in (await _log.ListDeploymentsAsync(ct)).Where(n => !stored.ContainsKey(n)))
+                {
+                    await _log.PurgeAsync(orphan, Now - (InferenceLogSpec.Default.RetentionDays * 86_400_000L), ct);
+                }
             }
         }
         finally

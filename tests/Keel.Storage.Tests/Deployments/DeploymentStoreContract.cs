@@ -82,6 +82,7 @@ public abstract class DeploymentStoreContract : IAsyncLifetime
             $"req-{i}", i % 2 == 0 ? "a" : "b", "iris", "1", i % 3 == 0 ? "canary" : "stable", i % 5 == 0, 1_000 + i, 0.5 + i, i % 7 == 0 ? 500 : 200,
             i % 7 == 0 ? "boom" : null, "{\"x\":[1]}", i % 7 == 0 ? null : "{\"predictions\":[0]}")).ToList();
         await Log.AppendAsync(records, default);
+        Assert.Equal(["a", "b"], await Log.ListDeploymentsAsync(default));
 
         var a = await Log.QueryAsync(new InferenceQuery("a", Limit: 1000), default);
         Assert.Equal(225, a.Count);
