@@ -26,4 +26,10 @@ public interface IArtifactStore
 
     /// <summary>Deletes a file or a whole folder; false when nothing was there.</summary>
     Task<bool> DeleteAsync(string path, CancellationToken ct);
+
+    /// <summary>
+    /// Removes what writes under <paramref name="folder"/> left unfinished (a process killed while
+    /// it wrote) when they were last touched before <paramref name="before"/>; returns how many.
+    /// </summary>
+    Task<int> DeleteAbandonedWritesAsync(string folder, DateTimeOffset before, CancellationToken ct);
 }

@@ -353,6 +353,11 @@ public sealed partial class DatasetService(IDatasetStore store, IArtifactStore a
         }
 
         var (packsDeleted, packsRewritten) = await CollectPacksAsync(cutoff, ct);
+
+        // Packs and chunks a killed add was still writing (never recorded, never renamed into place).
+        var abandoned = DateTimeOffset.FromUnixTimeMilliseconds(cutoff);
+        await artifacts.DeleteAbandonedWritesAsync(PackFolder, abandoned, ct);
+        await artifacts.DeleteAbandonedWritesAsync(ChunkFolder, abandoned, ct);
         return new GcReport(deleted, bytes, kept, dryRun, packsDeleted, packsRewritten);
     }
 

@@ -68,7 +68,7 @@ public sealed class DatasetPackTests
     }
 
     [Fact]
-    public async Task A_collection_deletes_a_pack_whose_chunks_are_all_freed_and_spares_young_packs()
+    public async Task A_collection_deletes_a_pack_whose_chunks_are_all_freed_and_abandoned_writes_and_spares_young_ones()
     {
         using var folder = new TempDirectory();
         var file = folder.Combine("one.bin");
@@ -80,14 +80,27 @@ public sealed class DatasetPackTests
         using var client = new KeelClient(server.BaseUri);
         await client.DeleteDatasetAsync("gone");
 
+        // What a killed add was still writing: an old one goes with any collection, a fresh one after the grace period.
+        var packs = Path.Combine(store, "artifacts", DatasetService.PackFolder);
+        string stale = Path.Combine(packs, "aa", "x.pack.1.partial"), fresh = Path.Combine(packs, "bb", "y.pack.2.partial");
+        foreach (var partial in new[] { stale, fresh })
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(partial)!);
+            await File.WriteAllBytesAsync(partial, new byte[100]);
+        }
+
+        File.SetLastWriteTimeUtc(stale, TimeProvider.System.GetUtcNow().UtcDateTime.AddHours(-2));
+
         // Within the grace period the pack (and its chunks, claimed by the add) stay.
         var spared = await client.CollectDatasetGarbageAsync();
         Assert.Equal((0, 0, 0), (spared.ChunksDeleted, spared.PacksDeleted, spared.PacksRewritten));
         Assert.Single(PackFiles(store));
+        Assert.Equal((false, true), (File.Exists(stale), File.Exists(fresh)));
 
         var gc = await client.CollectDatasetGarbageAsync(grace: TimeSpan.Zero);
         Assert.Equal((added.Chunks, 1_500_000L, 1, 0), (gc.ChunksDeleted, gc.BytesFreed, gc.PacksDeleted, gc.PacksRewritten));
         Assert.Empty(PackFiles(store));
+        Assert.False(File.Exists(fresh));
     }
 
     private static string[] PackFiles(string store)

@@ -104,6 +104,27 @@ public sealed class LocalArtifactStore : IArtifactStore
         return Task.FromResult(false);
     }
 
+    public Task<int> DeleteAbandonedWritesAsync(string folder, DateTimeOffset before, CancellationToken ct)
+    {
+        var target = Resolve(folder);
+        var deleted = 0;
+        if (Directory.Exists(target))
+        {
+            // A write goes to "<target>.<guid>.partial" and is renamed when complete (WriteAsync).
+            foreach (var partial in new DirectoryInfo(target).EnumerateFiles("*.partial", SearchOption.AllDirectories))
+            {
+                ct.ThrowIfCancellationRequested();
+                if (partial.LastWriteTimeUtc < before.UtcDateTime)
+                {
+                    partial.Delete();
+                    deleted++;
+                }
+            }
+        }
+
+        return Task.FromResult(deleted);
+    }
+
     /// <summary>Maps a validated relative path into the root, and refuses anything that would leave it.</summary>
     private string Resolve(string path)
     {
