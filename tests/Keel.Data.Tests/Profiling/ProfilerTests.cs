@@ -91,6 +91,32 @@ public sealed class ProfilerTests
     }
 
     [Fact]
+    public async Task Top_values_of_a_column_with_more_categories_than_kept_rank_by_count_then_value()
+    {
+        using var folder = new TempDirectory();
+        var path = folder.Combine("ties.csv");
+        var text = new StringBuilder("x,c\n");
+        var rows = 0;
+        for (var i = 0; i < 200; i++)
+        {
+            // Counts 1..7 by i % 7: many ties, broken by the value (ordinal).
+            for (var n = 0; n <= i % 7; n++)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"{rows++},v{199 - i:000}\n");
+            }
+        }
+
+        await File.WriteAllTextAsync(path, text.ToString());
+        var profile = await ProfileAsync(path, new ProfileOptions { MaxCategories = 10, TopValues = 5 });
+
+        var column = profile["c"]!.Categorical!;
+        Assert.Null(column.Categories);
+        var expected = Enumerable.Range(0, 200).Select(i => (Value: $"v{199 - i:000}", Count: (long)(1 + (i % 7))))
+            .OrderByDescending(v => v.Count).ThenBy(v => v.Value, StringComparer.Ordinal).Take(5).ToList();
+        Assert.Equal(expected, column.TopValues.Select(v => (v.Value, v.Count)));
+    }
+
+    [Fact]
     public async Task Past_its_limits_a_profile_samples_and_says_so_within_the_stated_bounds()
     {
         using var folder = new TempDirectory();

@@ -68,19 +68,56 @@ internal sealed class CategoryAccumulator(string name, string type, ProfileOptio
     {
         var rows = _count + _missing;
         var exact = _distinct is null;
-        var ordered = _counts
+        // Every value in order only when the profile keeps them all; otherwise just the top ones
+        // (a near-unique column tracks up to MaxTrackedValues: sorting them all cost more than the rest of Build).
+        var all = exact && _counts.Count <= options.MaxCategories;
+        var ordered = (all ? [.. _counts] : Top(_counts, options.TopValues))
             .OrderByDescending(pair => pair.Value)
             .ThenBy(pair => pair.Key, StringComparer.Ordinal)
             .Select(pair => new ValueCount(pair.Key, pair.Value, _count == 0 ? 0 : (double)pair.Value / _count))
             .ToList();
         var categorical = new CategoricalProfile(
             ordered.Take(options.TopValues).ToList(),
-            exact && ordered.Count <= options.MaxCategories ? ordered : null,
+            all ? ordered : null,
             exact, _cut,
             _count == 0 ? 0 : _minLength, _maxLength);
         return new ColumnProfile(
             name, type, _count, _missing, rows == 0 ? 0 : (double)_missing / rows,
             exact ? _counts.Count : _distinct!.Estimate(), exact, null, categorical);
+    }
+
+    /// <summary>
+    /// The <paramref name="k"/> first pairs in the order of <see cref="Build"/> (count descending,
+    /// then value ordinal), unordered: a heap of k whose root is the one that would be dropped first.
+    /// </summary>
+    private static List<KeyValuePair<string, long>> Top(Dictionary<string, long> counts, int k)
+    {
+        var heap = new PriorityQueue<KeyValuePair<string, long>, KeyValuePair<string, long>>(k + 1, LastFirst.Instance);
+        foreach (var pair in counts)
+        {
+            if (heap.Count < k)
+            {
+                heap.Enqueue(pair, pair);
+            }
+            else if (k > 0 && LastFirst.Instance.Compare(pair, heap.Peek()) > 0)
+            {
+                heap.EnqueueDequeue(pair, pair);
+            }
+        }
+
+        return [.. heap.UnorderedItems.Select(item => item.Element)];
+    }
+
+    /// <summary>Orders pairs so that the one ranked last (fewest, then greatest value) comes first.</summary>
+    private sealed class LastFirst : IComparer<KeyValuePair<string, long>>
+    {
+        public static readonly LastFirst Instance = new();
+
+        public int Compare(KeyValuePair<string, long> x, KeyValuePair<string, long> y)
+        {
+            var byCount = x.Value.CompareTo(y.Value);
+            return byCount != 0 ? byCount : string.CompareOrdinal(y.Key, x.Key);
+        }
     }
 
     private void Cut()
