@@ -20,8 +20,9 @@ echo "building keel into $out ..." >&2
 dotnet publish "$root/src/Keel.Cli/Keel.Cli.csproj" -c Release ${rid:+-r "$rid" -p:PublishReadyToRun=true} --self-contained false \
   --artifacts-path "$out.build" -o "$out" --nologo -v q -tl:off >/dev/null
 if [[ -z "${DOTNET_ROOT:-}" ]]; then DOTNET_ROOT=$(dirname -- "$(readlink -f -- "$(command -v dotnet)")"); export DOTNET_ROOT; fi
-# As ./keel runs one-shot commands: without tiered PGO (see the launcher).
+# As ./keel runs one-shot commands: without tiered PGO nor unoptimised first compilations (see the launcher).
 export DOTNET_TieredPGO="${DOTNET_TieredPGO:-0}"
+export DOTNET_TC_QuickJit="${DOTNET_TC_QuickJit:-0}"
 
 # The fixture as an MLflow model folder; without a signature Keel reads the inputs from the graph.
 fixtures="$(cd "$root/.." && pwd)/shared/fixtures"; [ -d "$fixtures" ] || fixtures="$root/tests/fixtures/shared"
