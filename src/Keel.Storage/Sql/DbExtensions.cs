@@ -27,6 +27,19 @@ internal static class DbExtensions
         return command;
     }
 
+    /// <summary>The first column of every row, as strings.</summary>
+    public static async Task<IReadOnlyList<string>> ReadStringsAsync(this DbCommand command, CancellationToken ct)
+    {
+        var list = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            list.Add(reader.GetString(0));
+        }
+
+        return list;
+    }
+
     public static string? NullableString(this DbDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 

@@ -335,14 +335,7 @@ internal sealed class SqlDatasetStore(SqlExecutor executor) : IDatasetStore
                 JOIN runs r ON r.run_uuid = i.destination_id
                 WHERE d.digest = @id ORDER BY r.start_time, i.destination_id
                 """).With("@id", versionId);
-            var list = new List<string>();
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                list.Add(reader.GetString(0));
-            }
-
-            return list;
+            return await command.ReadStringsAsync(ct);
         }, ct);
 
     private static StoredChunk ReadStoredChunk(DbDataReader reader) =>

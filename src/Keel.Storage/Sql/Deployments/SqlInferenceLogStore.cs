@@ -113,17 +113,10 @@ internal sealed class SqlInferenceLogStore(SqlExecutor executor) : IInferenceLog
         }, ct);
 
     public Task<IReadOnlyList<string>> ListDeploymentsAsync(CancellationToken ct) =>
-        executor.ReadAsync<IReadOnlyList<string>>(async c =>
+        executor.ReadAsync(async c =>
         {
             await using var command = c.Command("SELECT DISTINCT deployment FROM inference_segments ORDER BY deployment");
-            var list = new List<string>();
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                list.Add(reader.GetString(0));
-            }
-
-            return list;
+            return await command.ReadStringsAsync(ct);
         }, ct);
 
     public Task<long> PurgeAsync(string deployment, long before, CancellationToken ct) =>
