@@ -115,11 +115,17 @@ internal sealed class ChunkedFileStream(DatasetService service, ManifestFile fil
         return index >= 0 ? index : ~index - 1;
     }
 
-    private static async Task SkipAsync(Stream stream, long offset, CancellationToken cancellationToken)
+    /// <summary>Moves <paramref name="stream"/> <paramref name="offset"/> bytes on, seeking when it can; an <see cref="IOException"/> when it ends first.</summary>
+    internal static async Task SkipAsync(Stream stream, long offset, CancellationToken cancellationToken)
     {
+        if (offset == 0)
+        {
+            return;
+        }
+
         if (stream.CanSeek)
         {
-            stream.Position = offset;
+            stream.Seek(offset, SeekOrigin.Current);
             return;
         }
 

@@ -175,7 +175,11 @@ public sealed partial class DatasetService
         return (deleted, rewritten);
     }
 
-    /// <summary>Copies a pack's live chunks into a new pack and points them there; false when one of them did not verify.</summary>
+    /// <summary>
+    /// Copies a pack's live chunks (in offset order) into a new pack and points them there; false
+    /// when one of them did not verify. The old pack is opened once, from its first live chunk to
+    /// the end of its last, and the freed bytes between them are skipped.
+    /// </summary>
     private async Task<bool> RewritePackAsync(string pack, IReadOnlyList<StoredChunk> live, CancellationToken ct)
     {
         var total = live.Sum(c => c.Size);
@@ -185,21 +189,24 @@ public sealed partial class DatasetService
             var id = NewPackId();
             var moved = new StoredChunk[live.Count];
             var offset = 0;
-            for (var i = 0; i < live.Count; i++)
+            var start = live[0].Offset;
+            await using (var stream = await artifacts.OpenReadAsync(PackPath(pack), start, live[^1].Offset + live[^1].Size - start, ct))
             {
-                var chunk = live[i];
-                var target = buffer.AsMemory(offset, (int)chunk.Size);
-                await using (var stream = await artifacts.OpenReadAsync(PackPath(pack), chunk.Offset, chunk.Size, ct))
+                var position = start;
+                for (var i = 0; i < live.Count; i++)
                 {
-                    if (stream is null || await stream.ReadAtLeastAsync(target, target.Length, throwOnEndOfStream: false, ct) != target.Length
+                    var chunk = live[i];
+                    var target = buffer.AsMemory(offset, (int)chunk.Size);
+                    if (stream is null || !await ReadChunkAsync(stream, chunk.Offset - position, target, ct)
                         || !string.Equals(ChunkHash.Compute(target.Span), chunk.Hash, StringComparison.Ordinal))
                     {
                         return false;
                     }
-                }
 
-                moved[i] = chunk with { Pack = id, Offset = offset };
-                offset += target.Length;
+                    position = chunk.Offset + chunk.Size;
+                    moved[i] = chunk with { Pack = id, Offset = offset };
+                    offset += target.Length;
+                }
             }
 
             await store.RegisterPackAsync(id, total, Now, ct);
@@ -215,6 +222,21 @@ public sealed partial class DatasetService
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>Skips <paramref name="gap"/> bytes then fills <paramref name="target"/>; false when the stream ends first.</summary>
+    private static async Task<bool> ReadChunkAsync(Stream stream, long gap, Memory<byte> target, CancellationToken ct)
+    {
+        try
+        {
+            await ChunkedFileStream.SkipAsync(stream, gap, ct);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+
+        return await stream.ReadAtLeastAsync(target, target.Length, throwOnEndOfStream: false, ct) == target.Length;
     }
 
     private string NewPackId() => Guid.CreateVersion7(clock.GetUtcNow()).ToString("N");

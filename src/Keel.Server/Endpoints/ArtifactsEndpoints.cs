@@ -6,7 +6,6 @@ using Keel.Server.Http;
 using Keel.Storage.Artifacts.Local;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.DependencyInjection;
@@ -106,7 +105,7 @@ internal static class ArtifactsEndpoints
             throw KeelException.Invalid($"The run's artifact location '{run.Info.ArtifactUri}' is not served by this server.");
         }
 
-        SetBodyLimit(r.Http, 10L * 1024 * 1024);
+        r.SetBodyLimit(10L * 1024 * 1024);
         await store.WriteAsync(ArtifactPaths.Combine(root, path), r.Http.Request.Body, r.Ct);
         return JsonResult.Empty;
     }
@@ -176,7 +175,7 @@ internal static class ArtifactsEndpoints
         }
 
         // Artifacts have no size limit: the body streams to the file.
-        SetBodyLimit(r.Http, null);
+        r.SetBodyLimit(null);
         await Store(r).WriteAsync(path, r.Http.Request.Body, r.Ct);
         return JsonResult.Empty;
     }
@@ -198,12 +197,4 @@ internal static class ArtifactsEndpoints
             "Multipart upload is not supported for the current artifact repository: upload with a single PUT.");
 
     private static string RoutePath(MlflowRequest r) => r.Http.Request.RouteValues["path"] as string ?? string.Empty;
-
-    private static void SetBodyLimit(HttpContext http, long? bytes)
-    {
-        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
-        {
-            feature.MaxRequestBodySize = bytes;
-        }
-    }
 }

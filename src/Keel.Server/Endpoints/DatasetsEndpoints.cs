@@ -52,10 +52,7 @@ internal static class DatasetsEndpoints
     {
         var service = Service(r);
         // A pack is bounded by its own limit, not by --max-request-mb (a window of chunks is ~32 MiB).
-        if (r.Http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-        {
-            limit.MaxRequestBodySize = service.Options.MaxPackBytes;
-        }
+        r.SetBodyLimit(service.Options.MaxPackBytes);
 
         var stored = await service.PutPackAsync(r.Http.Request.Headers[DatasetService.PackHeader].ToString(), r.Http.Request.Body,
             r.Http.Request.ContentLength, r.Ct);

@@ -22,6 +22,15 @@ public sealed record RequiredPermission(Permission Permission);
 public sealed record MlflowRequest(HttpContext Http, MlflowArgs Args, TrackingService Tracking, RegistryService Registry)
 {
     public CancellationToken Ct => Http.RequestAborted;
+
+    /// <summary>Sets this request's own body limit (null: none) in place of the API's, while the body is still unread.</summary>
+    public void SetBodyLimit(long? bytes)
+    {
+        if (Http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+        {
+            feature.MaxRequestBodySize = bytes;
+        }
+    }
 }
 
 public delegate Task<IResult> MlflowHandler(MlflowRequest request);

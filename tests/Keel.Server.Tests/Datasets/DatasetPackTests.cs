@@ -19,38 +19,44 @@ public sealed class DatasetPackTests
         var data = Directory.CreateDirectory(folder.Combine("data")).FullName;
         var a = RandomNumberGenerator.GetBytes(3_000_000);
         var b = RandomNumberGenerator.GetBytes(2_000_000);
+        var c = RandomNumberGenerator.GetBytes(1_000_000);
         await File.WriteAllBytesAsync(Path.Combine(data, "a.bin"), a);
         await File.WriteAllBytesAsync(Path.Combine(data, "b.bin"), b);
+        await File.WriteAllBytesAsync(Path.Combine(data, "c.bin"), c);
         var store = folder.Combine("store");
 
-        var both = await LocalDatasets.AddAsync(store, "packed", data, "a and b", null, default);
-        Assert.Equal((both.Chunks, 5_000_000L), (both.ChunksUploaded, both.BytesUploaded));
+        var both = await LocalDatasets.AddAsync(store, "packed", data, "a, b and c", null, default);
+        Assert.Equal((both.Chunks, 6_000_000L), (both.ChunksUploaded, both.BytesUploaded));
         var pack = Assert.Single(PackFiles(store));
-        Assert.Equal(5_000_000, new FileInfo(pack).Length);
+        Assert.Equal(6_000_000, new FileInfo(pack).Length);
         Assert.False(Directory.Exists(Path.Combine(store, "artifacts", "datasets", "chunks")), "no chunk has a file of its own");
 
         File.Delete(Path.Combine(data, "b.bin"));
-        var onlyA = await LocalDatasets.AddAsync(store, "packed", data, "a alone", null, default);
-        Assert.Equal(0, onlyA.ChunksUploaded);
+        var aAndC = await LocalDatasets.AddAsync(store, "packed", data, "a and c", null, default);
+        Assert.Equal(0, aAndC.ChunksUploaded);
 
         await using var server = await KeelServer.StartAsync(o => o.DataDir = store);
         using var client = new KeelClient(server.BaseUri);
         await client.DownloadDatasetVersionAsync("packed", both.Version.Id, folder.Combine("v1"), folder.Combine("cache1"));
         Assert.Equal(a, await File.ReadAllBytesAsync(Path.Combine(folder.Combine("v1"), "a.bin")));
         Assert.Equal(b, await File.ReadAllBytesAsync(Path.Combine(folder.Combine("v1"), "b.bin")));
+        Assert.Equal(c, await File.ReadAllBytesAsync(Path.Combine(folder.Combine("v1"), "c.bin")));
 
-        // b's chunks are freed with the first version; the pack keeps only a's, in a new file.
+        // b's chunks, between a's and c's in the pack, are freed with the first version; the pack
+        // keeps only a's and c's, in a new file.
         await client.DeleteDatasetAsync("packed", both.Version.Id);
         var gc = await client.CollectDatasetGarbageAsync(grace: TimeSpan.Zero);
-        Assert.Equal((both.Chunks - onlyA.Chunks, 2_000_000L, 0, 1), (gc.ChunksDeleted, gc.BytesFreed, gc.PacksDeleted, gc.PacksRewritten));
+        Assert.Equal((both.Chunks - aAndC.Chunks, 2_000_000L, 0, 1), (gc.ChunksDeleted, gc.BytesFreed, gc.PacksDeleted, gc.PacksRewritten));
         var rewritten = Assert.Single(PackFiles(store));
         Assert.NotEqual(pack, rewritten);
-        Assert.Equal(3_000_000, new FileInfo(rewritten).Length);
-        await client.DownloadDatasetVersionAsync("packed", onlyA.Version.Id, folder.Combine("v2"), folder.Combine("cache2"));
+        Assert.Equal(4_000_000, new FileInfo(rewritten).Length);
+        await client.DownloadDatasetVersionAsync("packed", aAndC.Version.Id, folder.Combine("v2"), folder.Combine("cache2"));
         Assert.Equal(a, await File.ReadAllBytesAsync(Path.Combine(folder.Combine("v2"), "a.bin")));
+        Assert.Equal(c, await File.ReadAllBytesAsync(Path.Combine(folder.Combine("v2"), "c.bin")));
 
         // Nothing left to free: a second collection rewrites nothing.
-        Assert.Equal((0, 0, 0), ((await client.CollectDatasetGarbageAsync(grace: TimeSpan.Zero)) is var again ? (again.ChunksDeleted, again.PacksDeleted, again.PacksRewritten) : default));
+        var again = await client.CollectDatasetGarbageAsync(grace: TimeSpan.Zero);
+        Assert.Equal((0, 0, 0), (again.ChunksDeleted, again.PacksDeleted, again.PacksRewritten));
 
         // A byte changed inside the pack (in a's first chunk): `get` names the chunk.
         await using (var file = new FileStream(rewritten, FileMode.Open, FileAccess.ReadWrite))
@@ -62,7 +68,7 @@ public sealed class DatasetPackTests
         }
 
         var victim = (await Keel.Data.Chunking.ContentChunker.ChunkFileAsync(Path.Combine(data, "a.bin"), Keel.Data.Chunking.ChunkingOptions.Default, null, default))[0].Hash;
-        var error = await Assert.ThrowsAsync<Keel.Core.Errors.KeelException>(() => client.DownloadDatasetVersionAsync("packed", onlyA.Version.Id, folder.Combine("v3"), folder.Combine("cache3")));
+        var error = await Assert.ThrowsAsync<Keel.Core.Errors.KeelException>(() => client.DownloadDatasetVersionAsync("packed", aAndC.Version.Id, folder.Combine("v3"), folder.Combine("cache3")));
         Assert.Contains(victim, error.Message, StringComparison.Ordinal);
         Assert.Contains("corrupted", error.Message, StringComparison.Ordinal);
     }

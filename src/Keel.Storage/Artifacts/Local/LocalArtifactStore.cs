@@ -46,28 +46,29 @@ public sealed class LocalArtifactStore : IArtifactStore
         }
     }
 
-    public Task<Stream?> OpenReadAsync(string path, CancellationToken ct)
-    {
-        var target = Resolve(path);
-        return Task.FromResult<Stream?>(File.Exists(target)
-            ? new FileStream(target, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, BufferSize, useAsync: true)
-            : null);
-    }
+    public Task<Stream?> OpenReadAsync(string path, CancellationToken ct) => Task.FromResult<Stream?>(Open(path, BufferSize));
 
     public Task<Stream?> OpenReadAsync(string path, long offset, long length, CancellationToken ct)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
-        var target = Resolve(path);
-        if (!File.Exists(target))
+
+        // No FileStream buffer: a range is read in a few large reads (chunks are about 1 MiB).
+        if (Open(path, bufferSize: 0) is not { } file)
         {
             return Task.FromResult<Stream?>(null);
         }
 
-        // No FileStream buffer: a range is read in a few large reads (chunks are about 1 MiB).
-        var file = new FileStream(target, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 0, useAsync: true);
         file.Position = offset;
         return Task.FromResult<Stream?>(new RangeStream(file, length));
+    }
+
+    private FileStream? Open(string path, int bufferSize)
+    {
+        var target = Resolve(path);
+        return File.Exists(target)
+            ? new FileStream(target, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize, useAsync: true)
+            : null;
     }
 
     public Task<IReadOnlyList<ArtifactEntry>?> ListAsync(string path, CancellationToken ct)
