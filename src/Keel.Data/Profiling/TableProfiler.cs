@@ -15,6 +15,9 @@ namespace Keel.Data.Profiling;
 public sealed class TableProfiler(ProfileOptions? options = null)
 {
     private readonly ProfileOptions _options = options ?? ProfileOptions.Default;
+    /// <summary>From how many cells (rows × columns) a table's columns are added in parallel.</summary>
+    internal const long ParallelCells = 65_536;
+
     private Slot[]? _slots;
     private long _rows;
 
@@ -29,17 +32,30 @@ public sealed class TableProfiler(ProfileOptions? options = null)
             throw KeelException.Invalid($"A table of {table.ColumnCount} columns cannot join a profile of {_slots.Length}.");
         }
 
-        for (var i = 0; i < _slots.Length; i++)
+        var slots = _slots;
+        for (var i = 0; i < slots.Length; i++)
         {
             var column = table[i];
-            var slot = _slots[i];
+            var slot = slots[i];
             if (!string.Equals(column.Name, slot.Name, StringComparison.Ordinal) || column.Type != slot.Type)
             {
                 throw KeelException.Invalid(
                     $"Column {i + 1} is '{column.Name}' ({TypeName(column.Type)}) here but was '{slot.Name}' ({TypeName(slot.Type)}) before.");
             }
+        }
 
-            AddColumn(column, slot.Accumulator);
+        // Columns are independent: a big table's are added on every core (a file's chunks), a small
+        // one's (a window of logged requests) on this thread.
+        if ((long)table.RowCount * slots.Length >= ParallelCells && slots.Length > 1)
+        {
+            Parallel.For(0, slots.Length, i => AddColumn(table[i], slots[i].Accumulator));
+        }
+        else
+        {
+            for (var i = 0; i < slots.Length; i++)
+            {
+                AddColumn(table[i], slots[i].Accumulator);
+            }
         }
 
         _rows += table.RowCount;

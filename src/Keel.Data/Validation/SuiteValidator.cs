@@ -141,6 +141,7 @@ public static class SuiteValidator
         private readonly Dictionary<string, List<RowRule>> _rules = new(StringComparer.Ordinal);
         private readonly Dictionary<string, long[]> _deciles = new(StringComparer.Ordinal);
         private readonly Dictionary<string, IReadOnlyList<double>> _decileEdges = new(StringComparer.Ordinal);
+        private string[] _columns = [];
         private bool _compiled;
 
         public void Observe(TableChunk chunk)
@@ -149,22 +150,24 @@ public static class SuiteValidator
             if (!_compiled)
             {
                 Compile(table);
+                _columns = [.. _rules.Keys];
                 _compiled = true;
             }
 
-            foreach (var (name, rules) in _rules)
+            // Each column's rules keep their own state: the columns are checked on every core.
+            Parallel.For(0, _columns.Length, i => Check(table[_columns[i]], chunk.FirstRow));
+        }
+
+        private void Check(Column column, long firstRow)
+        {
+            foreach (var rule in _rules[column.Name])
             {
-                var column = table[name];
-                foreach (var rule in rules)
-                {
-                    rule.Check(column, chunk.FirstRow);
-                }
+                rule.Check(column, firstRow);
             }
 
-            foreach (var (name, counts) in _deciles)
+            if (_deciles.TryGetValue(column.Name, out var counts))
             {
-                var column = table[name];
-                var edges = _decileEdges[name];
+                var edges = _decileEdges[column.Name];
                 for (var row = 0; row < column.Length; row++)
                 {
                     var bin = Distribution.BinOf(column.GetDouble(row), edges);
@@ -223,21 +226,8 @@ public static class SuiteValidator
                 if (expect.Regex is { } pattern)
                 {
                     var regex = new Regex(pattern, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant);
-                    var seen = new Dictionary<string, bool>(StringComparer.Ordinal);
-                    rules.Add(new RowRule("regex", $"matches {pattern}", (c, row) =>
-                    {
-                        var text = c.GetString(row)!;
-                        if (!seen.TryGetValue(text, out var matches))
-                        {
-                            matches = regex.IsMatch(text);
-                            if (seen.Count < 100_000)
-                            {
-                                seen[text] = matches;
-                            }
-                        }
-
-                        return !matches;
-                    }));
+                    var cache = new MatchCache(regex);
+                    rules.Add(new RowRule("regex", $"matches {pattern}", (c, row) => !cache.IsMatch(c.GetString(row)!)));
                 }
 
                 if (expect.MinLength is not null || expect.MaxLength is not null)
@@ -293,6 +283,49 @@ public static class SuiteValidator
 
         private static bool TryNumber(string? text, out double value) =>
             double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
+    }
+
+    /// <summary>
+    /// A regex's answers for values seen before (a column of few distinct values, such as codes,
+    /// is matched once per value). When the first <see cref="Probe"/> lookups mostly miss (a column
+    /// of near-unique values, such as e-mail addresses), the cache is dropped: it would only add a
+    /// hash and an insert to every match.
+    /// </summary>
+    private sealed class MatchCache(Regex regex)
+    {
+        private const int Probe = 4_096;
+        private const int MaxEntries = 100_000;
+        private Dictionary<string, bool>? _seen = new(StringComparer.Ordinal);
+        private int _lookups;
+        private int _hits;
+
+        public bool IsMatch(string text)
+        {
+            if (_seen is null)
+            {
+                return regex.IsMatch(text);
+            }
+
+            if (_seen.TryGetValue(text, out var matches))
+            {
+                _hits++;
+            }
+            else
+            {
+                matches = regex.IsMatch(text);
+                if (_seen.Count < MaxEntries)
+                {
+                    _seen[text] = matches;
+                }
+            }
+
+            if (++_lookups == Probe && _hits < Probe / 2)
+            {
+                _seen = null;
+            }
+
+            return matches;
+        }
     }
 
     /// <summary>One row rule: how many rows failed it and the first <see cref="SampleSize"/> of them.</summary>

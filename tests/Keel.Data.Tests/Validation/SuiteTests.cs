@@ -136,4 +136,42 @@ public sealed class SuiteTests
         Assert.True(report.Success, string.Join("\n", report.Results.Where(r => !r.Passed).Select(r => $"{r.Column} {r.Rule}: {r.Observed}")));
         Assert.Contains(report.Results, r => r.Rule == "drift");
     }
+
+    [Fact]
+    public async Task A_big_table_checked_column_by_column_on_every_core_gives_the_rows_in_order()
+    {
+        // 60,000 rows in chunks of 20,000 (80,000 cells, over TableProfiler.ParallelCells): the
+        // columns are profiled and checked in parallel; near-unique e-mails drop the regex cache.
+        using var folder = new TempDirectory();
+        var path = folder.Combine("big.csv");
+        var csv = new System.Text.StringBuilder("id,code,email,amount\n");
+        for (var row = 0; row < 60_000; row++)
+        {
+            var id = row == 45_000 ? 7 : row;
+            var code = row == 30_001 ? "c-x" : $"c-{row % 10}";
+            var email = row is 10 or 50_000 ? $"user{row}@elsewhere.org" : $"user{row}@example.com";
+            csv.Append(System.FormattableString.Invariant($"{id},{code},{email},{row % 1000 * 0.5}\n"));
+        }
+
+        await File.WriteAllTextAsync(path, csv.ToString());
+        var suite = ExpectationSuite.Parse("""
+            columns:
+              id: {unique: true}
+              code: {regex: '^c-[0-9]$'}
+              email: {regex: '^user[0-9]+@example\.com$'}
+              amount: {max: 400}
+            """);
+
+        var (report, profile) = await SuiteValidator.ValidateAsync(
+            suite, ct => TableChunkReader.OpenAsync(path, 20_000, ct), "big.csv", null, null, CancellationToken.None);
+        var serial = await TableProfiler.ProfileAsync(ct => TableChunkReader.OpenAsync(path, 1_000, ct));
+
+        Assert.Equal([new FailingRow(45_000, "7")], Rule(report, "id", "unique").Sample);
+        Assert.Equal([new FailingRow(30_001, "c-x")], Rule(report, "code", "regex").Sample);
+        Assert.Equal([new FailingRow(10, "user10@elsewhere.org"), new FailingRow(50_000, "user50000@elsewhere.org")], Rule(report, "email", "regex").Sample);
+        var range = Rule(report, "amount", "range");
+        Assert.Equal(60 * 199, range.FailingRows);
+        Assert.Equal([801L, 802, 803, 804, 805], range.Sample!.Select(r => r.Row));
+        Assert.Equal(serial.ToJson(), profile.ToJson());
+    }
 }
