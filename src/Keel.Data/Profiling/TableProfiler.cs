@@ -44,21 +44,28 @@ public sealed class TableProfiler(ProfileOptions? options = null)
             }
         }
 
-        // Columns are independent: a big table's are added on every core (a file's chunks), a small
-        // one's (a window of logged requests) on this thread.
-        if ((long)table.RowCount * slots.Length >= ParallelCells && slots.Length > 1)
+        ForEachColumn(table.RowCount, slots.Length, i => AddColumn(table[i], slots[i].Accumulator));
+        _rows += table.RowCount;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> for each of <paramref name="columns"/> columns of a table of
+    /// <paramref name="rows"/> rows: on every core from <see cref="ParallelCells"/> cells (a file's
+    /// chunks), on this thread below (a window of logged requests, a small upload). The work of
+    /// one column must not touch another's state.
+    /// </summary>
+    internal static void ForEachColumn(int rows, int columns, Action<int> body)
+    {
+        if ((long)rows * columns >= ParallelCells && columns > 1)
         {
-            Parallel.For(0, slots.Length, i => AddColumn(table[i], slots[i].Accumulator));
-        }
-        else
-        {
-            for (var i = 0; i < slots.Length; i++)
-            {
-                AddColumn(table[i], slots[i].Accumulator);
-            }
+            Parallel.For(0, columns, body);
+            return;
         }
 
-        _rows += table.RowCount;
+        for (var i = 0; i < columns; i++)
+        {
+            body(i);
+        }
     }
 
     /// <summary>The profile of everything added (the columns are finished in parallel).</summary>

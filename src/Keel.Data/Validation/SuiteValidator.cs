@@ -141,21 +141,20 @@ public static class SuiteValidator
         private readonly Dictionary<string, List<RowRule>> _rules = new(StringComparer.Ordinal);
         private readonly Dictionary<string, long[]> _deciles = new(StringComparer.Ordinal);
         private readonly Dictionary<string, IReadOnlyList<double>> _decileEdges = new(StringComparer.Ordinal);
-        private string[] _columns = [];
-        private bool _compiled;
+        private string[]? _columns;   // the checked columns, once compiled
 
         public void Observe(TableChunk chunk)
         {
             var table = chunk.Table;
-            if (!_compiled)
+            if (_columns is null)
             {
                 Compile(table);
                 _columns = [.. _rules.Keys];
-                _compiled = true;
             }
 
-            // Each column's rules keep their own state: the columns are checked on every core.
-            Parallel.For(0, _columns.Length, i => Check(table[_columns[i]], chunk.FirstRow));
+            // Each column's rules keep their own state, so columns are checked apart (on every core for a big chunk).
+            var columns = _columns;
+            TableProfiler.ForEachColumn(table.RowCount, columns.Length, i => Check(table[columns[i]], chunk.FirstRow));
         }
 
         private void Check(Column column, long firstRow)
