@@ -180,8 +180,8 @@ public sealed partial class KeelClient
                 w.WriteNumber("latency_ms", r.LatencyMs);
                 w.WriteNumber("status", r.Status);
                 WriteOptional(w, "error", r.Error);
-                WriteRaw(w, "inputs", r.Inputs);
-                WriteRaw(w, "outputs", r.Outputs);
+                WriteRaw(w, "inputs", r.InputsUtf8, r.InputsUtf8.IsEmpty ? r.Inputs : null);
+                WriteRaw(w, "outputs", r.OutputsUtf8, r.OutputsUtf8.IsEmpty ? r.Outputs : null);
                 w.WriteEndObject();
             }
 
@@ -256,9 +256,15 @@ public sealed partial class KeelClient
         }
     }
 
-    private static void WriteRaw(Utf8JsonWriter w, string name, string? json)
+    /// <summary>A JSON payload, from its bytes when the record holds them (no string made of them).</summary>
+    private static void WriteRaw(Utf8JsonWriter w, string name, ReadOnlyMemory<byte> utf8, string? json)
     {
-        if (json is not null)
+        if (!utf8.IsEmpty)
+        {
+            w.WritePropertyName(name);
+            w.WriteRawValue(utf8.Span);
+        }
+        else if (json is not null)
         {
             w.WritePropertyName(name);
             w.WriteRawValue(json);

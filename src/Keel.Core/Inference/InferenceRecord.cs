@@ -22,6 +22,34 @@ public sealed record InferenceRecord(
     string? Inputs,
     string? Outputs)
 {
+    private string? _inputs = Inputs;
+    private string? _outputs = Outputs;
+
+    /// <summary>The scored rows as JSON columns, or null; decoded from <see cref="InputsUtf8"/> when the record was made from bytes.</summary>
+    public string? Inputs
+    {
+        get => _inputs ??= Decode(InputsUtf8);
+        init => _inputs = value;
+    }
+
+    /// <summary>The predictions as `/invocations` returns them, or null; decoded from <see cref="OutputsUtf8"/> when the record was made from bytes.</summary>
+    public string? Outputs
+    {
+        get => _outputs ??= Decode(OutputsUtf8);
+        init => _outputs = value;
+    }
+
+    /// <summary>
+    /// <see cref="Inputs"/> as UTF-8 JSON, when the serving process wrote them so: storage and the
+    /// upload of `keel serve` copy these bytes instead of turning them into a string and back.
+    /// </summary>
+    public ReadOnlyMemory<byte> InputsUtf8 { get; init; }
+
+    /// <summary><see cref="Outputs"/> as UTF-8 JSON (the response body), when the serving process kept them so.</summary>
+    public ReadOnlyMemory<byte> OutputsUtf8 { get; init; }
+
+    private static string? Decode(ReadOnlyMemory<byte> utf8) => utf8.IsEmpty ? null : System.Text.Encoding.UTF8.GetString(utf8.Span);
+
     /// <summary>
     /// True when <see cref="Inputs"/> and <see cref="Outputs"/> (where not null) were written by a
     /// JSON writer in this process, so storage may embed them without parsing them again; records

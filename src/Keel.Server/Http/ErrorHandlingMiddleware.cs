@@ -83,7 +83,14 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
         }
 
         var query = raw.IndexOf('?', StringComparison.Ordinal);
-        var path = query < 0 ? raw : raw[..query];
+        var target = query < 0 ? raw.AsSpan() : raw.AsSpan(0, query);
+        if (!target.Contains('.') && !target.Contains('%'))
+        {
+            // No dot, plain or encoded: nothing to look at (every scoring request).
+            return;
+        }
+
+        var path = target.ToString();
         foreach (var segment in path.Split('/'))
         {
             if (segment.Length >= 2 && segment.Length <= 6 && Uri.UnescapeDataString(segment) == "..")

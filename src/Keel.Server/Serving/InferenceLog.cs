@@ -38,7 +38,7 @@ public sealed record PendingInference(
     PredictionResult? Outputs)
 {
     /// <summary>The outputs' JSON when the request already wrote it (the `/invocations` response body), so the writer does not write it again.</summary>
-    public string? OutputsJson { get; init; }
+    public ReadOnlyMemory<byte> OutputsUtf8 { get; init; }
 
     /// <summary>The request's `dataframe_split` of numbers, when it came so: the inputs are written from its text.</summary>
     public ReadOnlyMemory<byte> InputsSplit { get; init; }
@@ -361,24 +361,26 @@ public sealed partial class InferenceLog : BackgroundService
             SkipValidation = true,
         });
 
+        // The payloads stay UTF-8 from the request to storage (no string made of them).
         public InferenceRecord ToRecord(PendingInference p) => new(
-            p.RequestId, p.Deployment, p.ModelName, p.ModelVersion, p.Route, p.Shadow, p.Time, p.LatencyMs, p.Status, p.Error,
-            p.Inputs is null ? null
-                : !p.InputsSplit.IsEmpty ? Json(w => MlflowScoring.WriteSplitAsColumns(w, p.InputsSplit.Span))
-                : !p.InputsData.IsEmpty ? Json(w => MlflowScoring.WriteNumbersAsColumns(w, p.Inputs.ColumnNames, p.InputsData.Span))
-                : Json(w => WriteColumns(w, p.Inputs)),
-            p.OutputsJson ?? (p.Outputs is { } outputs ? Json(w => MlflowScoring.WritePredictions(w, outputs)) : null))
+            p.RequestId, p.Deployment, p.ModelName, p.ModelVersion, p.Route, p.Shadow, p.Time, p.LatencyMs, p.Status, p.Error, null, null)
         {
+            InputsUtf8 = p.Inputs is null ? default
+                : !p.InputsSplit.IsEmpty ? Json(p.InputsSplit, static (w, split) => MlflowScoring.WriteSplitAsColumns(w, split.Span))
+                : !p.InputsData.IsEmpty ? Json(p, static (w, p) => MlflowScoring.WriteNumbersAsColumns(w, p.Inputs!.ColumnNames, p.InputsData.Span))
+                : Json(p.Inputs, WriteColumns),
+            OutputsUtf8 = !p.OutputsUtf8.IsEmpty ? p.OutputsUtf8
+                : p.Outputs is { } outputs ? Json(outputs, MlflowScoring.WritePredictions) : default,
             PayloadsAreJson = true,
         };
 
-        private string Json(Action<Utf8JsonWriter> write)
+        private byte[] Json<T>(T value, Action<Utf8JsonWriter, T> write)
         {
             _buffer.ResetWrittenCount();
             _writer.Reset(_buffer);
-            write(_writer);
+            write(_writer, value);
             _writer.Flush();
-            return System.Text.Encoding.UTF8.GetString(_buffer.WrittenSpan);
+            return _buffer.WrittenSpan.ToArray();
         }
     }
 

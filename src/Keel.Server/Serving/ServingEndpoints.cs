@@ -50,7 +50,12 @@ internal static class ServingEndpoints
             app.MapPost("/invocations", context => InvocationsAsync(context, services.Directory.Default!, services));
         }
 
-        app.MapPost("/deployments/{name}/invocations", (HttpContext context, string name) => InvocationsAsync(context, services.Find(name), services));
+        // The scoring routes are request delegates that read their route values themselves: a
+        // delegate with bound parameters, or an endpoint filter, costs every request its binding
+        // and invocation context (docs/benchmarks.md, serving, seventh session).
+        app.MapPost("/deployments/{name}/invocations", context => InvocationsAsync(context, services.Find(RouteValue(context, "name")!), services));
+        app.MapPost("/v2/models/{name}/infer", context => InferAsync(context, services, RouteValue(context, "name")!));
+        app.MapPost("/v2/models/{name}/versions/{version}/infer", context => InferAsync(context, services, RouteValue(context, "name")!, RouteValue(context, "version")));
 
         var v2 = app.MapGroup("/v2").AddEndpointFilter(OpenInferenceErrors);
         v2.MapGet("/", () => Results.Json(new { name = "keel", version = KeelEndpointRouteBuilderExtensions.Version, extensions = Array.Empty<string>() }));
@@ -60,8 +65,6 @@ internal static class ServingEndpoints
         v2.MapGet("/models/{name}/versions/{version}", (HttpContext context, string name, string version) => Metadata(context, services.Find(name), name, version));
         v2.MapGet("/models/{name}/ready", (string name) => Ready(services.Find(name), name));
         v2.MapGet("/models/{name}/versions/{version}/ready", (string name, string version) => Ready(services.Find(name), name, version));
-        v2.MapPost("/models/{name}/infer", (HttpContext context, string name) => InferAsync(context, services, name));
-        v2.MapPost("/models/{name}/versions/{version}/infer", (HttpContext context, string name, string version) => InferAsync(context, services, name, version));
         return app;
     }
 
@@ -94,27 +97,41 @@ internal static class ServingEndpoints
             var answer = json.Finish();
             if (scoring.Logged)
             {
-                scoring.OutputsJson = System.Text.Encoding.UTF8.GetString(answer.Span);
+                scoring.OutputsUtf8 = answer.ToArray();
             }
 
             await SendJsonAsync(context, answer);
         });
 
-    private static async Task<IResult> InferAsync(HttpContext context, ServingServices services, string name, string? version = null)
+    private static string? RouteValue(HttpContext context, string name) => context.Request.RouteValues[name] as string;
+
+    /// <summary>OIP v2 infer; its errors are `{"error": "..."}`, as the other `/v2` routes' (their filter).</summary>
+    private static async Task InferAsync(HttpContext context, ServingServices services, string name, string? version = null)
     {
-        IResult? response = null;
-        await ScoreAsync(context, services, services.Find(name), version, async (scoring, route) =>
+        try
         {
-            var model = route.Model;
-            var request = OpenInference.ParseInfer((await ReadBodyAsync(context)).AsMemory(), model.Predictor.Signature);
-            scoring.Input = request.Table;
-            scoring.InputsData = request.DataJson;
-            var result = scoring.Result = await route.PredictAsync(request.Table);
-            var id = request.Id ?? scoring.RequestId;
-            // The predictions are computed here, inside the lease; the result only writes them.
-            response = new JsonWriterResult(w => OpenInference.WriteInferResponse(w, model.Name, model.Version, id, result, request.RequestedOutputs));
-        });
-        return response!;
+            await ScoreAsync(context, services, services.Find(name), version, static async (scoring, route) =>
+            {
+                var context = scoring.Context;
+                var model = route.Model;
+                var request = OpenInference.ParseInfer((await ReadBodyAsync(context)).AsMemory(), model.Predictor.Signature);
+                scoring.Input = request.Table;
+                scoring.InputsData = request.DataJson;
+                var result = scoring.Result = await route.PredictAsync(request.Table);
+                var json = ResponseJson.Acquire();
+                OpenInference.WriteInferResponse(json.Writer, model.Name, model.Version, request.Id ?? scoring.RequestId, result, request.RequestedOutputs);
+                await SendJsonAsync(context, json.Finish());
+            });
+        }
+        catch (KeelException e) when (!context.Response.HasStarted)
+        {
+            context.Response.StatusCode = e.Code.HttpStatus();
+            var json = ResponseJson.Acquire();
+            json.Writer.WriteStartObject();
+            json.Writer.WriteString("error"u8, e.Message);
+            json.Writer.WriteEndObject();
+            await SendJsonAsync(context, json.Finish(), "application/json; charset=utf-8");
+        }
     }
 
     /// <summary>One scoring request: lease, route, score, then metrics, shadow copy and inference record.</summary>
@@ -172,7 +189,7 @@ internal static class ServingEndpoints
                     scoring.RequestId, runtime.Name, model.Name, model.Version, route.Name, false, time, elapsed.TotalMilliseconds,
                     status, error, scoring.Input, scoring.Result)
                 {
-                    OutputsJson = status == StatusCodes.Status200OK ? scoring.OutputsJson : null,
+                    OutputsUtf8 = status == StatusCodes.Status200OK ? scoring.OutputsUtf8 : default,
                     InputsSplit = scoring.InputsSplit,
                     InputsData = scoring.InputsData,
                 });
@@ -222,9 +239,9 @@ internal static class ServingEndpoints
     }
 
     /// <summary>Sends a whole JSON body with its Content-Length; the bytes are copied into the response before anything is awaited.</summary>
-    private static async Task SendJsonAsync(HttpContext context, ReadOnlyMemory<byte> body)
+    private static async Task SendJsonAsync(HttpContext context, ReadOnlyMemory<byte> body, string contentType = "application/json")
     {
-        context.Response.ContentType = "application/json";
+        context.Response.ContentType = contentType;
         context.Response.ContentLength = body.Length;
         System.Buffers.BuffersExtensions.Write(context.Response.BodyWriter, body.Span);
         await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
@@ -291,7 +308,7 @@ internal static class ServingEndpoints
         public ReadOnlyMemory<byte> InputsData { get; set; }
 
         /// <summary>The `{"predictions": ...}` body the request answered with, kept for the log.</summary>
-        public string? OutputsJson { get; set; }
+        public ReadOnlyMemory<byte> OutputsUtf8 { get; set; }
     }
 
     /// <summary>

@@ -83,9 +83,9 @@ internal sealed partial class OnnxPredictor
                 return table.Columns;
             }
 
-            if (names.All(table.Contains))
+            if (ByName(table, names) is { } named)
             {
-                return [.. names.Select(name => table[name])];
+                return named;
             }
         }
 
@@ -96,6 +96,23 @@ internal sealed partial class OnnxPredictor
         }
 
         return table.Columns;
+    }
+
+    /// <summary>The table's columns of these names, in this order; null when one is missing.</summary>
+    private static Column[]? ByName(Table table, IReadOnlyList<string> names)
+    {
+        var columns = new Column[names.Count];
+        for (var i = 0; i < columns.Length; i++)
+        {
+            if (!table.TryGetColumn(names[i], out var column))
+            {
+                return null;
+            }
+
+            columns[i] = column;
+        }
+
+        return columns;
     }
 
     private static bool InOrder(Table table, IReadOnlyList<string> names)

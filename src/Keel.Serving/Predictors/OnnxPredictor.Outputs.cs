@@ -11,6 +11,95 @@ namespace Keel.Serving.Predictors;
 // whose slot names are the map keys.
 internal sealed partial class OnnxPredictor
 {
+    /// <summary>
+    /// An output Keel allocates before the call: numeric, with a dynamic first (row) dimension and
+    /// fixed others, so that N input rows give an [N, ...] array ONNX Runtime writes into. It saves
+    /// ONNX Runtime's allocation, the OrtValue wrappers of its results and the copy out of them
+    /// (about 1.2 µs of a 5–6 µs call on iris_forest, docs/benchmarks.md).
+    /// </summary>
+    private sealed record OutputPlan(string Name, TensorElementType Type, long[] Tail, int Width);
+
+    private static OutputPlan[]? PlanOutputs(InferenceSession session, string[] names)
+    {
+        var plans = new OutputPlan[names.Length];
+        for (var i = 0; i < names.Length; i++)
+        {
+            var metadata = session.OutputMetadata[names[i]];
+            if (metadata.OnnxValueType != OnnxValueType.ONNX_TYPE_TENSOR
+                || metadata.ElementDataType is not (TensorElementType.Float or TensorElementType.Double or TensorElementType.Int64 or TensorElementType.Int32)
+                || metadata.Dimensions is not { Length: >= 1 } dims || dims[0] > 0 || dims.Skip(1).Any(d => d <= 0))
+            {
+                return null;
+            }
+
+            long[] tail = [.. dims.Skip(1).Select(d => (long)d)];
+            plans[i] = new OutputPlan(names[i], metadata.ElementDataType, tail, checked((int)tail.Aggregate(1L, (a, d) => a * d)));
+        }
+
+        return plans;
+    }
+
+    /// <summary>
+    /// Runs the graph into arrays Keel allocated; null when that call failed, after which the caller
+    /// runs it again the ordinary way: if that succeeds, the graph's outputs are not the shapes it
+    /// declares and the plans are dropped; if it fails too, the input was at fault and they stay.
+    /// </summary>
+    private PredictionResult? TryRunInto(OutputPlan[] plans, OrtValue[] feeds, int rows)
+    {
+        var arrays = new Array[plans.Length];
+        var shapes = new long[plans.Length][];
+        var values = new OrtValue[plans.Length];
+        try
+        {
+            for (var i = 0; i < plans.Length; i++)
+            {
+                var plan = plans[i];
+                var shape = shapes[i] = new long[plan.Tail.Length + 1];
+                shape[0] = rows;
+                plan.Tail.CopyTo(shape, 1);
+                var size = checked(rows * plan.Width);
+                (arrays[i], values[i]) = plan.Type switch
+                {
+                    TensorElementType.Float => Allocate<float>(size, shape),
+                    TensorElementType.Double => Allocate<double>(size, shape),
+                    TensorElementType.Int64 => Allocate<long>(size, shape),
+                    _ => Allocate<int>(size, shape),
+                };
+            }
+
+            try
+            {
+                _session.Run(_runOptions, _inputNames, feeds, _outputNames, values);
+            }
+            catch (OnnxRuntimeException)
+            {
+                return null;
+            }
+        }
+        finally
+        {
+            foreach (var value in values)
+            {
+                value?.Dispose();
+            }
+        }
+
+        var outputs = new PredictionTensor[plans.Length];
+        for (var i = 0; i < plans.Length; i++)
+        {
+            outputs[i] = new PredictionTensor(plans[i].Name, arrays[i], shapes[i]);
+        }
+
+        return new PredictionResult(outputs);
+    }
+
+    private static (Array, OrtValue) Allocate<T>(int size, long[] shape)
+        where T : unmanaged
+    {
+        var data = new T[size];
+        return (data, OrtValue.CreateTensorValueFromMemory(data, shape));
+    }
+
     private static PredictionTensor ToTensor(string name, OrtValue value)
     {
         if (value.IsTensor)

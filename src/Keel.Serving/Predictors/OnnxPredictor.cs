@@ -20,6 +20,11 @@ internal sealed partial class OnnxPredictor : IPredictor
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
 
+    // How each output is allocated by Keel before the call, when all can be (OnnxPredictor.Outputs.cs);
+    // null when ONNX Runtime must allocate them. Cleared for good if a call with them fails where
+    // one without them succeeds (a graph whose outputs do not have the shapes it declares).
+    private volatile OutputPlan[]? _outputPlans;
+
     // One for every call: creating run options per call cost a native allocation and a finalizable
     // handle per request. Run only reads them, so concurrent calls may share them.
     private readonly RunOptions _runOptions = new();
@@ -33,6 +38,7 @@ internal sealed partial class OnnxPredictor : IPredictor
         _inputs = [.. session.InputNames.Select(name => new OnnxInput(name, session.InputMetadata[name]))];
         _inputNames = [.. _inputs.Select(i => i.Name)];
         _outputNames = [.. session.OutputNames];
+        _outputPlans = PlanOutputs(session, _outputNames);
     }
 
     public string Flavor => ModelFlavors.Onnx;
@@ -73,7 +79,19 @@ internal sealed partial class OnnxPredictor : IPredictor
         var feeds = BindInputs(input);
         try
         {
+            var plans = _outputPlans;
+            if (plans is not null && input.RowCount > 0 && TryRunInto(plans, feeds, input.RowCount) is { } result)
+            {
+                return result;
+            }
+
             using var results = _session.Run(_runOptions, _inputNames, feeds, _outputNames);
+            if (plans is not null)
+            {
+                // The call into Keel's arrays failed where this one did not.
+                _outputPlans = null;
+            }
+
             var outputs = new PredictionTensor[_outputNames.Length];
             var i = 0;
             foreach (var value in results)

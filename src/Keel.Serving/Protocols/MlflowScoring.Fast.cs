@@ -105,7 +105,8 @@ public static partial class MlflowScoring
     {
         ArgumentNullException.ThrowIfNull(w);
         var reader = new Utf8JsonReader(split, new JsonReaderOptions { MaxDepth = 16 });
-        var names = new List<string>(8);
+        var names = _logNames ??= new List<string>(16);
+        names.Clear();
         var data = default(Range);
         reader.Read();
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -113,10 +114,15 @@ public static partial class MlflowScoring
             if (reader.ValueTextEquals("columns"u8))
             {
                 reader.Read();
+                var recent = _logRecentNames;
                 while (reader.Read() && reader.TokenType == JsonTokenType.String)
                 {
-                    names.Add(reader.GetString()!);
+                    // The writer thread's strings of the last record when they are the same names.
+                    var at = names.Count;
+                    names.Add(recent is not null && at < recent.Count && reader.ValueTextEquals(recent[at]) ? recent[at] : reader.GetString()!);
                 }
+
+                (_logNames, _logRecentNames) = (recent, names);
             }
             else if (reader.ValueTextEquals("data"u8))
             {
@@ -171,9 +177,16 @@ public static partial class MlflowScoring
         w.WriteEndObject();
     }
 
-    // The inference log's writer thread reuses one list of number positions.
+    // The inference log's writer thread reuses one list of number positions, and two of names
+    // (this record's and the last one's).
     [ThreadStatic]
     private static List<Range>? _cells;
+
+    [ThreadStatic]
+    private static List<string>? _logNames;
+
+    [ThreadStatic]
+    private static List<string>? _logRecentNames;
 
     private static string[]? ReadNames(ref Utf8JsonReader reader, Schema inputs)
     {
@@ -183,16 +196,35 @@ public static partial class MlflowScoring
         }
 
         var known = inputs.Names;
-        var names = new List<string>(known.Count);
+        var recent = _recentNames;
+        var names = _names ??= new List<string>(16);
+        names.Clear();
         while (reader.Read() && reader.TokenType == JsonTokenType.String)
         {
-            // The signature's own string when the name is one of them (no string made per request).
-            var name = names.Count < known.Count && reader.ValueTextEquals(known[names.Count]) ? known[names.Count] : null;
-            names.Add(name ?? reader.GetString()!);
+            // The signature's own string when the name is one of them, else the one this thread read
+            // last at that place (a tensor signature has no column names): no string per request.
+            var at = names.Count;
+            var name = at < known.Count && reader.ValueTextEquals(known[at]) ? known[at]
+                : recent is not null && at < recent.Length && reader.ValueTextEquals(recent[at]) ? recent[at]
+                : reader.GetString()!;
+            names.Add(name);
         }
 
-        return reader.TokenType == JsonTokenType.EndArray && names.Count > 0 ? [.. names] : null;
+        if (reader.TokenType != JsonTokenType.EndArray || names.Count == 0)
+        {
+            return null;
+        }
+
+        string[] result = [.. names];
+        _recentNames = result;
+        return result;
     }
+
+    [ThreadStatic]
+    private static List<string>? _names;
+
+    [ThreadStatic]
+    private static string[]? _recentNames;
 
     /// <summary>Rows of exactly <paramref name="width"/> numbers, row-major; null values on anything else.</summary>
     private static (double[]? Values, int Rows) ReadRows(ref Utf8JsonReader reader, int width)

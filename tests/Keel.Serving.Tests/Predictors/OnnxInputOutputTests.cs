@@ -16,6 +16,31 @@ public sealed class OnnxInputOutputTests : IDisposable
     public void Dispose() => _folder.Dispose();
 
     [Fact]
+    public void An_output_with_more_rows_than_it_declares_is_read_once_keel_stops_allocating_it()
+    {
+        // Reshape to [-1, 2] gives 2N rows of a [N, 4] input; the graph declares [N, 2], which shape
+        // inference cannot refute. Keel's array of N rows is refused; the call is made again with
+        // ONNX Runtime's own outputs, and so is every later one.
+        var model = new B()
+            .Input("X", B.Float, -1, 4)
+            .Initializer("shape", -1, 2)
+            .Node("Reshape", ["X", "shape"], ["Y"])
+            .Output("Y", B.Float, -1, 2)
+            .Build();
+        new ModelPackager(Fixtures.Clock).SaveOnnx(model, _folder.Combine("m"));
+        using var predictor = ModelLoader.Load(_folder.Combine("m"));
+        var input = new Table(
+            Column.Create("a", [1.0, 5.0]), Column.Create("b", [2.0, 6.0]), Column.Create("c", [3.0, 7.0]), Column.Create("d", [4.0, 8.0]));
+
+        foreach (var _ in new[] { "first call", "later call" })
+        {
+            var y = predictor.Predict(input)["Y"];
+            Assert.Equal([4L, 2L], y.Shape);
+            Assert.Equal([1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f], y.GetData<float>());
+        }
+    }
+
+    [Fact]
     public void A_ZipMap_output_becomes_a_score_matrix_named_by_its_classes()
     {
         var model = new B()

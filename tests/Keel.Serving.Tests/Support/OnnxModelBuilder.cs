@@ -20,6 +20,7 @@ internal sealed class OnnxModelBuilder
     private readonly List<byte[]> _nodes = [];
     private readonly List<byte[]> _inputs = [];
     private readonly List<byte[]> _outputs = [];
+    private readonly List<byte[]> _initializers = [];
 
     /// <summary>A tensor input; a dimension of -1 is the symbolic batch dimension N.</summary>
     public OnnxModelBuilder Input(string name, int elementType, params long[] dims)
@@ -71,6 +72,19 @@ internal sealed class OnnxModelBuilder
         return this;
     }
 
+    /// <summary>A constant int64 tensor of one dimension (e.g. the shape a Reshape takes).</summary>
+    public OnnxModelBuilder Initializer(string name, params long[] values)
+    {
+        var tensor = new Proto().Varint(1, values.Length).Varint(2, Int64);
+        foreach (var value in values)
+        {
+            tensor.Varint(7, value);
+        }
+
+        _initializers.Add(tensor.Text(8, name).Bytes());
+        return this;
+    }
+
     public static byte[] StringsAttribute(string name, params string[] values)
     {
         var attribute = new Proto().Text(1, name);
@@ -102,6 +116,11 @@ internal sealed class OnnxModelBuilder
         }
 
         graph.Text(2, "test_graph");
+        foreach (var initializer in _initializers)
+        {
+            graph.Message(5, initializer);
+        }
+
         foreach (var input in _inputs)
         {
             graph.Message(11, input);

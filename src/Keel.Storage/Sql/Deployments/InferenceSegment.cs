@@ -81,8 +81,9 @@ internal static class InferenceSegment
                 w.WriteString("error"u8, error);
             }
 
-            WritePayload(w, "inputs", r.Inputs, r.PayloadsAreJson);
-            WritePayload(w, "outputs", r.Outputs, r.PayloadsAreJson);
+            // A payload given as bytes is copied as bytes (its string is never made).
+            WritePayload(w, "inputs", r.InputsUtf8, r.InputsUtf8.IsEmpty ? r.Inputs : null, r.PayloadsAreJson);
+            WritePayload(w, "outputs", r.OutputsUtf8, r.OutputsUtf8.IsEmpty ? r.Outputs : null, r.PayloadsAreJson);
             w.WriteEndObject();
         }
 
@@ -133,21 +134,36 @@ internal static class InferenceSegment
         return json.ToArray();
     }
 
-    private static void WritePayload(Utf8JsonWriter w, string name, string? json, bool known)
+    private static void WritePayload(Utf8JsonWriter w, string name, ReadOnlyMemory<byte> utf8, string? text, bool known)
     {
-        if (json is null)
+        if (!utf8.IsEmpty)
+        {
+            if (known || IsJson(utf8.Span))
+            {
+                w.WritePropertyName(name);
+                w.WriteRawValue(utf8.Span, skipInputValidation: true);
+            }
+            else
+            {
+                w.WriteString(name + "_text", utf8.Span);
+            }
+
+            return;
+        }
+
+        if (text is null)
         {
             return;
         }
 
-        if (known || IsJson(json))
+        if (known || IsJson(text))
         {
             w.WritePropertyName(name);
-            w.WriteRawValue(json, skipInputValidation: true);
+            w.WriteRawValue(text, skipInputValidation: true);
         }
         else
         {
-            w.WriteString(name + "_text", json);
+            w.WriteString(name + "_text", text);
         }
     }
 
@@ -160,18 +176,7 @@ internal static class InferenceSegment
         try
         {
             var written = System.Text.Encoding.UTF8.GetBytes(text, bytes);
-            var reader = new Utf8JsonReader(bytes[..written], new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
-            if (!reader.Read())
-            {
-                return false;
-            }
-
-            reader.Skip();
-            return !reader.Read() && reader.BytesConsumed == written;
-        }
-        catch (JsonException)
-        {
-            return false;
+            return IsJson(bytes[..written]);
         }
         finally
         {
@@ -179,6 +184,25 @@ internal static class InferenceSegment
             {
                 ArrayPool<byte>.Shared.Return(rented);
             }
+        }
+    }
+
+    private static bool IsJson(ReadOnlySpan<byte> utf8)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
+            if (!reader.Read())
+            {
+                return false;
+            }
+
+            reader.Skip();
+            return !reader.Read() && reader.BytesConsumed == utf8.Length;
+        }
+        catch (JsonException)
+        {
+            return false;
         }
     }
 
