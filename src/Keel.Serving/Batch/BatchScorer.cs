@@ -125,7 +125,12 @@ public static class BatchScorer
                         }
                     },
                     CancellationToken.None,
-                    TaskCreationOptions.LongRunning,
+                    // The writer's loop awaits this task: without RunContinuationsAsynchronously it
+                    // would write the chunk on this thread, which ends right after. Parquet.Net rents
+                    // a 256 KiB buffer per row group from ArrayPool.Shared, and the buffer returned
+                    // on a thread about to end stays in that thread's slot: one new large array per
+                    // row group, which grew the large-object heap through a long file (benchmarks).
+                    TaskCreationOptions.LongRunning | TaskCreationOptions.RunContinuationsAsynchronously,
                     TaskScheduler.Default);
                 try
                 {
