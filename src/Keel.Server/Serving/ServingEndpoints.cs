@@ -52,7 +52,7 @@ internal static class ServingEndpoints
 
         // The scoring routes are request delegates that read their route values themselves: a
         // delegate with bound parameters, or an endpoint filter, costs every request its binding
-        // and invocation context (docs/benchmarks.md, serving, seventh session).
+        // and invocation context (docs/benchmarks.md, serving, seventh pass).
         app.MapPost("/deployments/{name}/invocations", context => InvocationsAsync(context, services.Find(RouteValue(context, "name")!), services));
         app.MapPost("/v2/models/{name}/infer", context => InferAsync(context, services, RouteValue(context, "name")!));
         app.MapPost("/v2/models/{name}/versions/{version}/infer", context => InferAsync(context, services, RouteValue(context, "name")!, RouteValue(context, "version")));
