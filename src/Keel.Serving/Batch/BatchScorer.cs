@@ -65,7 +65,8 @@ public static class BatchScorer
         // the time on 2 cores).
         var ordered = Channel.CreateBounded<Task<(Table Output, TableChunk Input)>>(
             new BoundedChannelOptions(2 * options.Workers) { SingleReader = true, SingleWriter = true });
-        var producer = Task.Run(() => ProduceAsync(predictor, reader, plan, gate, ordered.Writer, stop.Token), CancellationToken.None);
+        using var threads = new ScoringThreads(options.Workers);
+        var producer = Task.Run(() => ProduceAsync(predictor, reader, plan, gate, threads, ordered.Writer, stop.Token), CancellationToken.None);
 
         var rows = 0L;
         IReadOnlyList<string> columns = [];
@@ -99,7 +100,7 @@ public static class BatchScorer
     }
 
     private static async Task ProduceAsync(
-        IPredictor predictor, TableChunkReader reader, ScoringPlan plan, SemaphoreSlim gate,
+        IPredictor predictor, TableChunkReader reader, ScoringPlan plan, SemaphoreSlim gate, ScoringThreads threads,
         ChannelWriter<Task<(Table Output, TableChunk Input)>> ordered, CancellationToken cancellationToken)
     {
         try
@@ -108,30 +109,25 @@ public static class BatchScorer
             {
                 await gate.WaitAsync(cancellationToken);
 
-                // A thread of its own (LongRunning), not the pool's: the pool has a thread per core, and
-                // a prediction queued there waited while the reader parsed the next chunk on the pool
-                // thread that queued it, so one core idled a fifth of the time. The OS shares the cores
-                // among the predictions, the reader and the writer instead.
-                var scoring = Task.Factory.StartNew(
-                    () =>
+                // Threads of their own, not the pool's: the pool has a thread per core, and a
+                // prediction queued there waited while the reader parsed the next chunk on the pool
+                // thread that queued it, so one core idled a fifth of the time. The OS shares the
+                // cores among the predictions, the reader and the writer instead. The writer's loop
+                // continues on the pool, not on a scoring thread: Parquet.Net rents a 256 KiB buffer
+                // per row group from ArrayPool.Shared, and one returned on a thread that ends (as the
+                // former thread per chunk did) was stranded in its slot, a new large array per row
+                // group (docs/benchmarks.md, batch scoring).
+                var scoring = threads.Run(() =>
+                {
+                    try
                     {
-                        try
-                        {
-                            return (Score(predictor, plan, chunk, reader), chunk);
-                        }
-                        finally
-                        {
-                            gate.Release();
-                        }
-                    },
-                    CancellationToken.None,
-                    // The writer's loop awaits this task: without RunContinuationsAsynchronously it
-                    // would write the chunk on this thread, which ends right after. Parquet.Net rents
-                    // a 256 KiB buffer per row group from ArrayPool.Shared, and the buffer returned
-                    // on a thread about to end stays in that thread's slot: one new large array per
-                    // row group, which grew the large-object heap through a long file (benchmarks).
-                    TaskCreationOptions.LongRunning | TaskCreationOptions.RunContinuationsAsynchronously,
-                    TaskScheduler.Default);
+                        return (Score(predictor, plan, chunk, reader), chunk);
+                    }
+                    finally
+                    {
+                        gate.Release();
+                    }
+                });
                 try
                 {
                     await ordered.WriteAsync(scoring, cancellationToken);
