@@ -172,7 +172,7 @@ internal static class DeploymentsEndpoints
         var i = 0;
         foreach (var item in array.EnumerateArray())
         {
-            records.Add(ReadRecord(item, $"records[{i++}]"));
+            records.Add(ReadRecord(item, i++));
         }
 
         await Manager(r).InferenceLog.AppendAsync(records, r.Ct);
@@ -229,16 +229,18 @@ internal static class DeploymentsEndpoints
         w.WriteEndObject();
     }
 
-    private static InferenceRecord ReadRecord(JsonElement e, string at)
+    /// <summary>One uploaded record; its payloads are kept as the body's UTF-8 bytes (no string made of them).</summary>
+    private static InferenceRecord ReadRecord(JsonElement e, int index)
     {
         string Text(string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String && v.GetString() is { Length: > 0 and <= 500 } s
-            ? s : throw KeelException.Invalid($"Invalid value for '{at}.{name}': a string of 1 to 500 characters.");
-        string? Raw(string name) => e.TryGetProperty(name, out var v) && v.ValueKind is JsonValueKind.Object or JsonValueKind.Array ? v.GetRawText() : null;
+            ? s : throw KeelException.Invalid($"Invalid value for 'records[{index}].{name}': a string of 1 to 500 characters.");
+        ReadOnlyMemory<byte> Raw(string name) => e.TryGetProperty(name, out var v) && v.ValueKind is JsonValueKind.Object or JsonValueKind.Array
+            ? System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(v).ToArray() : default;
         double Number(string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble()
-            : throw KeelException.Invalid($"Invalid value for '{at}.{name}': a number.");
+            : throw KeelException.Invalid($"Invalid value for 'records[{index}].{name}': a number.");
         if (e.ValueKind != JsonValueKind.Object)
         {
-            throw KeelException.Invalid($"Invalid value for '{at}': an object.");
+            throw KeelException.Invalid($"Invalid value for 'records[{index}]': an object.");
         }
 
         return new InferenceRecord(
@@ -246,9 +248,11 @@ internal static class DeploymentsEndpoints
             e.TryGetProperty("shadow", out var sh) && sh.ValueKind == JsonValueKind.True,
             (long)Number("time"), Number("latency_ms"), (int)Number("status"),
             e.TryGetProperty("error", out var err) && err.ValueKind == JsonValueKind.String ? err.GetString() : null,
-            Raw("inputs"), Raw("outputs"))
+            null, null)
         {
             // Raw() keeps only JSON objects and lists, as the parsed body holds them: valid JSON.
+            InputsUtf8 = Raw("inputs"),
+            OutputsUtf8 = Raw("outputs"),
             PayloadsAreJson = true,
         };
     }
