@@ -181,6 +181,16 @@ public sealed partial class ServingEndpointsTests : IAsyncLifetime
             JsonSerializer.Serialize(new { inputs = new[] { new { name = "input", shape = new[] { 1, 3 }, datatype = "FP32", data = new[] { 1.0, 2.0, 3.0 } } } }));
         Assert.Equal(HttpStatusCode.BadRequest, badShape.StatusCode);
         Assert.Contains("input", JsonDocument.Parse(await badShape.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
+
+        // Infer writes its own errors (no endpoint filter): the same {"error"} body for an unknown model or version.
+        var oneRow = JsonSerializer.Serialize(new { inputs = new[] { new { name = "input", shape = new[] { 1, 4 }, datatype = "FP32", data = new[] { 5.1, 3.5, 1.4, 0.2 } } } });
+        foreach (var (path, named) in new[] { ("/v2/models/fraud/infer", "fraud"), ("/v2/models/iris/versions/9/infer", "9") })
+        {
+            using var missing = await PostAsync(path, oneRow);
+            Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+            Assert.StartsWith("application/json", missing.Content.Headers.ContentType?.ToString(), StringComparison.Ordinal);
+            Assert.Contains(named, JsonDocument.Parse(await missing.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
+        }
     }
 
     [Fact]
