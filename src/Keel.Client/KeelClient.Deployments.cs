@@ -180,8 +180,8 @@ public sealed partial class KeelClient
                 w.WriteNumber("latency_ms", r.LatencyMs);
                 w.WriteNumber("status", r.Status);
                 WriteOptional(w, "error", r.Error);
-                WriteRaw(w, "inputs", r.InputsUtf8, r.InputsUtf8.IsEmpty ? r.Inputs : null);
-                WriteRaw(w, "outputs", r.OutputsUtf8, r.OutputsUtf8.IsEmpty ? r.Outputs : null);
+                WriteRaw(w, "inputs", r.InputsUtf8, r.InputsUtf8.IsEmpty ? r.Inputs : null, r.PayloadsAreJson);
+                WriteRaw(w, "outputs", r.OutputsUtf8, r.OutputsUtf8.IsEmpty ? r.Outputs : null, r.PayloadsAreJson);
                 w.WriteEndObject();
             }
 
@@ -256,13 +256,16 @@ public sealed partial class KeelClient
         }
     }
 
-    /// <summary>A JSON payload, from its bytes when the record holds them (no string made of them).</summary>
-    private static void WriteRaw(Utf8JsonWriter w, string name, ReadOnlyMemory<byte> utf8, string? json)
+    /// <summary>
+    /// A JSON payload, from its bytes when the record holds them (no string made of them); not
+    /// checked again when a JSON writer made it (<see cref="InferenceRecord.PayloadsAreJson"/>).
+    /// </summary>
+    private static void WriteRaw(Utf8JsonWriter w, string name, ReadOnlyMemory<byte> utf8, string? json, bool known)
     {
         if (!utf8.IsEmpty)
         {
             w.WritePropertyName(name);
-            w.WriteRawValue(utf8.Span);
+            w.WriteRawValue(utf8.Span, skipInputValidation: known);
         }
         else if (json is not null)
         {

@@ -229,30 +229,91 @@ internal static class DeploymentsEndpoints
         w.WriteEndObject();
     }
 
-    /// <summary>One uploaded record; its payloads are kept as the body's UTF-8 bytes (no string made of them).</summary>
+    /// <summary>
+    /// One uploaded record, read in one pass over its properties (an upload holds hundreds of
+    /// records; looking each field up by name scanned the object once per field). Its payloads are
+    /// kept as the body's UTF-8 bytes (no string made of them).
+    /// </summary>
     private static InferenceRecord ReadRecord(JsonElement e, int index)
     {
-        string Text(string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String && v.GetString() is { Length: > 0 and <= 500 } s
-            ? s : throw KeelException.Invalid($"Invalid value for 'records[{index}].{name}': a string of 1 to 500 characters.");
-        ReadOnlyMemory<byte> Raw(string name) => e.TryGetProperty(name, out var v) && v.ValueKind is JsonValueKind.Object or JsonValueKind.Array
-            ? System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(v).ToArray() : default;
-        double Number(string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble()
-            : throw KeelException.Invalid($"Invalid value for 'records[{index}].{name}': a number.");
         if (e.ValueKind != JsonValueKind.Object)
         {
             throw KeelException.Invalid($"Invalid value for 'records[{index}]': an object.");
         }
 
-        return new InferenceRecord(
-            Text("request_id"), Text("deployment"), Text("model_name"), Text("model_version"), Text("route"),
-            e.TryGetProperty("shadow", out var sh) && sh.ValueKind == JsonValueKind.True,
-            (long)Number("time"), Number("latency_ms"), (int)Number("status"),
-            e.TryGetProperty("error", out var err) && err.ValueKind == JsonValueKind.String ? err.GetString() : null,
-            null, null)
+        JsonElement requestId = default, deployment = default, modelName = default, modelVersion = default, route = default;
+        JsonElement time = default, latency = default, status = default, error = default, inputs = default, outputs = default;
+        var shadow = false;
+        foreach (var property in e.EnumerateObject())
         {
-            // Raw() keeps only JSON objects and lists, as the parsed body holds them: valid JSON.
-            InputsUtf8 = Raw("inputs"),
-            OutputsUtf8 = Raw("outputs"),
+            // A repeated property counts by its last value.
+            var value = property.Value;
+            if (property.NameEquals("request_id"u8))
+            {
+                requestId = value;
+            }
+            else if (property.NameEquals("deployment"u8))
+            {
+                deployment = value;
+            }
+            else if (property.NameEquals("model_name"u8))
+            {
+                modelName = value;
+            }
+            else if (property.NameEquals("model_version"u8))
+            {
+                modelVersion = value;
+            }
+            else if (property.NameEquals("route"u8))
+            {
+                route = value;
+            }
+            else if (property.NameEquals("shadow"u8))
+            {
+                shadow = value.ValueKind == JsonValueKind.True;
+            }
+            else if (property.NameEquals("time"u8))
+            {
+                time = value;
+            }
+            else if (property.NameEquals("latency_ms"u8))
+            {
+                latency = value;
+            }
+            else if (property.NameEquals("status"u8))
+            {
+                status = value;
+            }
+            else if (property.NameEquals("error"u8))
+            {
+                error = value;
+            }
+            else if (property.NameEquals("inputs"u8))
+            {
+                inputs = value;
+            }
+            else if (property.NameEquals("outputs"u8))
+            {
+                outputs = value;
+            }
+        }
+
+        string Text(JsonElement v, string name) => v.ValueKind == JsonValueKind.String && v.GetString() is { Length: > 0 and <= 500 } s
+            ? s : throw KeelException.Invalid($"Invalid value for 'records[{index}].{name}': a string of 1 to 500 characters.");
+        double Number(JsonElement v, string name) => v.ValueKind == JsonValueKind.Number ? v.GetDouble()
+            : throw KeelException.Invalid($"Invalid value for 'records[{index}].{name}': a number.");
+
+        // Raw() keeps only JSON objects and lists, as the parsed body holds them: valid JSON.
+        static ReadOnlyMemory<byte> Raw(JsonElement v) => v.ValueKind is JsonValueKind.Object or JsonValueKind.Array
+            ? System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(v).ToArray() : default;
+
+        return new InferenceRecord(
+            Text(requestId, "request_id"), Text(deployment, "deployment"), Text(modelName, "model_name"), Text(modelVersion, "model_version"),
+            Text(route, "route"), shadow, (long)Number(time, "time"), Number(latency, "latency_ms"), (int)Number(status, "status"),
+            error.ValueKind == JsonValueKind.String ? error.GetString() : null, null, null)
+        {
+            InputsUtf8 = Raw(inputs),
+            OutputsUtf8 = Raw(outputs),
             PayloadsAreJson = true,
         };
     }

@@ -15,6 +15,54 @@ namespace Keel.Server.Tests.Deployments;
 public sealed class ShadowAndLogTests
 {
     [Fact]
+    public async Task Uploaded_records_keep_their_payloads_byte_for_byte_and_a_bad_record_rejects_its_batch_naming_the_field()
+    {
+        // What `keel serve` replicas post: the server reads each record in one pass and keeps its
+        // payloads as the body's bytes; a bad record names its place and field, and nothing of that
+        // batch is stored.
+        await using var f = await DeploymentFixture.StartAsync(irisVersions: 1);
+        const string inputs = """{"sepal_length":[5.1,6.2],"note":["caf\u00e9 \"x\""]}""";
+        const string outputs = """{"predictions":[0,1]}""";
+        var good = $$"""
+            {"records": [
+              {"request_id": "r-1", "deployment": "uploaded", "model_name": "iris", "model_version": "1", "route": "primary",
+               "shadow": false, "time": 1000, "latency_ms": 1.5, "status": 200, "inputs": {{inputs}}, "outputs": {{outputs}}},
+              {"time": 1001, "latency_ms": 2, "status": 500, "error": "boom", "shadow": true, "route": "shadow",
+               "model_version": "2", "model_name": "iris", "deployment": "uploaded", "request_id": "r-1"}
+            ]}
+            """;
+        using (var response = await f.Http.PostAsync("api/2.0/keel/inference-log/log-batch", new StringContent(good, System.Text.Encoding.UTF8, "application/json")))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var records = await f.Client.SearchInferenceLogAsync("uploaded");
+        Assert.Equal(2, records.Count);
+        var live = Assert.Single(records, r => !r.Shadow);
+        Assert.Equal(("r-1", "1", "primary", 200, 1000L), (live.RequestId, live.ModelVersion, live.Route, live.Status, live.Time));
+        Assert.Equal(inputs, live.Inputs);
+        Assert.Equal(outputs, live.Outputs);
+        var shadow = Assert.Single(records, r => r.Shadow);
+        Assert.Equal(("2", "shadow", 500, "boom", null, null), (shadow.ModelVersion, shadow.Route, shadow.Status, shadow.Error, shadow.Inputs, shadow.Outputs));
+
+        string Record(string id, string time) =>
+            $$"""{"request_id": "{{id}}", "deployment": "uploaded", "model_name": "iris", "model_version": "1", "route": "primary", "time": {{time}}, "latency_ms": 1, "status": 200}""";
+        foreach (var (body, message) in new[]
+        {
+            ($$"""{"records": [{{Record("r-2", "2000")}}, {{Record("r-3", "[1]")}}]}""", "'records[1].time': a number"),
+            ($$"""{"records": [{{Record("", "2000")}}]}""", "'records[0].request_id': a string of 1 to 500 characters"),
+            ("""{"records": [7]}""", "'records[0]': an object"),
+        })
+        {
+            using var response = await f.Http.PostAsync("api/2.0/keel/inference-log/log-batch", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+            Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Contains(message, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        Assert.Equal(2, (await f.Client.SearchInferenceLogAsync("uploaded")).Count);
+    }
+
+    [Fact]
     public async Task Every_prediction_is_logged_with_inputs_outputs_route_and_version_and_sampling_keeps_a_share()
     {
         await using var f = await DeploymentFixture.StartAsync(irisVersions: 1);
