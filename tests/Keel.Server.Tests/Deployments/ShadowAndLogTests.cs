@@ -21,13 +21,15 @@ public sealed class ShadowAndLogTests
         // payloads as the body's bytes; a bad record names its place and field, and nothing of that
         // batch is stored.
         await using var f = await DeploymentFixture.StartAsync(irisVersions: 1);
+        // Recent times: the log's retention purges old records in the background.
+        var now = TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds();
         const string inputs = """{"sepal_length":[5.1,6.2],"note":["caf\u00e9 \"x\""]}""";
         const string outputs = """{"predictions":[0,1]}""";
         var good = $$"""
             {"records": [
               {"request_id": "r-1", "deployment": "uploaded", "model_name": "iris", "model_version": "1", "route": "primary",
-               "shadow": false, "time": 1000, "latency_ms": 1.5, "status": 200, "inputs": {{inputs}}, "outputs": {{outputs}}},
-              {"time": 1001, "latency_ms": 2, "status": 500, "error": "boom", "shadow": true, "route": "shadow",
+               "shadow": false, "time": {{now}}, "latency_ms": 1.5, "status": 200, "inputs": {{inputs}}, "outputs": {{outputs}}},
+              {"time": {{now + 1}}, "latency_ms": 2, "status": 500, "error": "boom", "shadow": true, "route": "shadow",
                "model_version": "2", "model_name": "iris", "deployment": "uploaded", "request_id": "r-1"}
             ]}
             """;
@@ -39,7 +41,7 @@ public sealed class ShadowAndLogTests
         var records = await f.Client.SearchInferenceLogAsync("uploaded");
         Assert.Equal(2, records.Count);
         var live = Assert.Single(records, r => !r.Shadow);
-        Assert.Equal(("r-1", "1", "primary", 200, 1000L), (live.RequestId, live.ModelVersion, live.Route, live.Status, live.Time));
+        Assert.Equal(("r-1", "1", "primary", 200, now), (live.RequestId, live.ModelVersion, live.Route, live.Status, live.Time));
         Assert.Equal(inputs, live.Inputs);
         Assert.Equal(outputs, live.Outputs);
         var shadow = Assert.Single(records, r => r.Shadow);
@@ -49,8 +51,8 @@ public sealed class ShadowAndLogTests
             $$"""{"request_id": "{{id}}", "deployment": "uploaded", "model_name": "iris", "model_version": "1", "route": "primary", "time": {{time}}, "latency_ms": 1, "status": 200}""";
         foreach (var (body, message) in new[]
         {
-            ($$"""{"records": [{{Record("r-2", "2000")}}, {{Record("r-3", "[1]")}}]}""", "'records[1].time': a number"),
-            ($$"""{"records": [{{Record("", "2000")}}]}""", "'records[0].request_id': a string of 1 to 500 characters"),
+            ($$"""{"records": [{{Record("r-2", (now + 2).ToString(System.Globalization.CultureInfo.InvariantCulture))}}, {{Record("r-3", "[1]")}}]}""", "'records[1].time': a number"),
+            ($$"""{"records": [{{Record("", (now + 3).ToString(System.Globalization.CultureInfo.InvariantCulture))}}]}""", "'records[0].request_id': a string of 1 to 500 characters"),
             ("""{"records": [7]}""", "'records[0]': an object"),
         })
         {
