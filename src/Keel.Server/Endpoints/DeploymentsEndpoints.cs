@@ -241,82 +241,63 @@ internal static class DeploymentsEndpoints
             throw KeelException.Invalid($"Invalid value for 'records[{index}]': an object.");
         }
 
-        JsonElement requestId = default, deployment = default, modelName = default, modelVersion = default, route = default;
-        JsonElement time = default, latency = default, status = default, error = default, inputs = default, outputs = default;
-        var shadow = false;
+        var fields = new JsonElement[RecordFields.Length];
         foreach (var property in e.EnumerateObject())
         {
-            // A repeated property counts by its last value.
-            var value = property.Value;
-            if (property.NameEquals("request_id"u8))
+            // A repeated property counts by its last value; unknown ones are ignored.
+            for (var f = 0; f < RecordFields.Length; f++)
             {
-                requestId = value;
-            }
-            else if (property.NameEquals("deployment"u8))
-            {
-                deployment = value;
-            }
-            else if (property.NameEquals("model_name"u8))
-            {
-                modelName = value;
-            }
-            else if (property.NameEquals("model_version"u8))
-            {
-                modelVersion = value;
-            }
-            else if (property.NameEquals("route"u8))
-            {
-                route = value;
-            }
-            else if (property.NameEquals("shadow"u8))
-            {
-                shadow = value.ValueKind == JsonValueKind.True;
-            }
-            else if (property.NameEquals("time"u8))
-            {
-                time = value;
-            }
-            else if (property.NameEquals("latency_ms"u8))
-            {
-                latency = value;
-            }
-            else if (property.NameEquals("status"u8))
-            {
-                status = value;
-            }
-            else if (property.NameEquals("error"u8))
-            {
-                error = value;
-            }
-            else if (property.NameEquals("inputs"u8))
-            {
-                inputs = value;
-            }
-            else if (property.NameEquals("outputs"u8))
-            {
-                outputs = value;
+                if (property.NameEquals(RecordFields[f].Utf8))
+                {
+                    fields[f] = property.Value;
+                    break;
+                }
             }
         }
 
-        string Text(JsonElement v, string name) => v.ValueKind == JsonValueKind.String && v.GetString() is { Length: > 0 and <= 500 } s
-            ? s : throw KeelException.Invalid($"Invalid value for 'records[{index}].{name}': a string of 1 to 500 characters.");
-        double Number(JsonElement v, string name) => v.ValueKind == JsonValueKind.Number ? v.GetDouble()
-            : throw KeelException.Invalid($"Invalid value for 'records[{index}].{name}': a number.");
+        JsonElement Field(RecordField f) => fields[(int)f];
+        string Text(RecordField f) => Field(f) is { ValueKind: JsonValueKind.String } v && v.GetString() is { Length: > 0 and <= 500 } s
+            ? s : throw KeelException.Invalid($"Invalid value for 'records[{index}].{RecordFields[(int)f].Name}': a string of 1 to 500 characters.");
+        double Number(RecordField f) => Field(f) is { ValueKind: JsonValueKind.Number } v ? v.GetDouble()
+            : throw KeelException.Invalid($"Invalid value for 'records[{index}].{RecordFields[(int)f].Name}': a number.");
 
         // Raw() keeps only JSON objects and lists, as the parsed body holds them: valid JSON.
-        static ReadOnlyMemory<byte> Raw(JsonElement v) => v.ValueKind is JsonValueKind.Object or JsonValueKind.Array
+        ReadOnlyMemory<byte> Raw(RecordField f) => Field(f) is { ValueKind: JsonValueKind.Object or JsonValueKind.Array } v
             ? System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(v).ToArray() : default;
 
         return new InferenceRecord(
-            Text(requestId, "request_id"), Text(deployment, "deployment"), Text(modelName, "model_name"), Text(modelVersion, "model_version"),
-            Text(route, "route"), shadow, (long)Number(time, "time"), Number(latency, "latency_ms"), (int)Number(status, "status"),
-            error.ValueKind == JsonValueKind.String ? error.GetString() : null, null, null)
+            Text(RecordField.RequestId), Text(RecordField.Deployment), Text(RecordField.ModelName), Text(RecordField.ModelVersion),
+            Text(RecordField.Route), Field(RecordField.Shadow).ValueKind == JsonValueKind.True,
+            (long)Number(RecordField.Time), Number(RecordField.LatencyMs), (int)Number(RecordField.Status),
+            Field(RecordField.Error) is { ValueKind: JsonValueKind.String } error ? error.GetString() : null, null, null)
         {
-            InputsUtf8 = Raw(inputs),
-            OutputsUtf8 = Raw(outputs),
+            InputsUtf8 = Raw(RecordField.Inputs),
+            OutputsUtf8 = Raw(RecordField.Outputs),
             PayloadsAreJson = true,
         };
     }
+
+    /// <summary>The properties of an uploaded record, in the order of <see cref="RecordFields"/>.</summary>
+    private enum RecordField
+    {
+        RequestId,
+        Deployment,
+        ModelName,
+        ModelVersion,
+        Route,
+        Shadow,
+        Time,
+        LatencyMs,
+        Status,
+        Error,
+        Inputs,
+        Outputs,
+    }
+
+    private static readonly (string Name, byte[] Utf8)[] RecordFields = [.. new[]
+    {
+        "request_id", "deployment", "model_name", "model_version", "route", "shadow", "time", "latency_ms", "status", "error", "inputs", "outputs",
+    }.Select(name => (name, System.Text.Encoding.UTF8.GetBytes(name)))];
 
     private static JsonElement Body(MlflowRequest r) =>
         r.Args.Body.ValueKind == JsonValueKind.Object ? r.Args.Body : throw KeelException.Invalid("Expected a JSON object in the request body.");

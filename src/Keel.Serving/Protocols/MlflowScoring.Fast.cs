@@ -118,8 +118,7 @@ public static partial class MlflowScoring
                 while (reader.Read() && reader.TokenType == JsonTokenType.String)
                 {
                     // The writer thread's strings of the last record when they are the same names.
-                    var at = names.Count;
-                    names.Add(recent is not null && at < recent.Count && reader.ValueTextEquals(recent[at]) ? recent[at] : reader.GetString()!);
+                    names.Add(NameAt(ref reader, names.Count, null, recent));
                 }
 
                 (_logNames, _logRecentNames) = (recent, names);
@@ -203,11 +202,7 @@ public static partial class MlflowScoring
         {
             // The signature's own string when the name is one of them, else the one this thread read
             // last at that place (a tensor signature has no column names): no string per request.
-            var at = names.Count;
-            var name = at < known.Count && reader.ValueTextEquals(known[at]) ? known[at]
-                : recent is not null && at < recent.Length && reader.ValueTextEquals(recent[at]) ? recent[at]
-                : reader.GetString()!;
-            names.Add(name);
+            names.Add(NameAt(ref reader, names.Count, known, recent));
         }
 
         if (reader.TokenType != JsonTokenType.EndArray || names.Count == 0)
@@ -219,6 +214,15 @@ public static partial class MlflowScoring
         _recentNames = result;
         return result;
     }
+
+    /// <summary>
+    /// The string the reader is on, as one already held when it is the same text: the one at
+    /// <paramref name="at"/> in <paramref name="known"/>, else in <paramref name="recent"/>.
+    /// </summary>
+    private static string NameAt(ref Utf8JsonReader reader, int at, IReadOnlyList<string>? known, IReadOnlyList<string>? recent) =>
+        known is not null && at < known.Count && reader.ValueTextEquals(known[at]) ? known[at]
+        : recent is not null && at < recent.Count && reader.ValueTextEquals(recent[at]) ? recent[at]
+        : reader.GetString()!;
 
     [ThreadStatic]
     private static List<string>? _names;

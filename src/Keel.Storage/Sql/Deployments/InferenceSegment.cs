@@ -134,59 +134,27 @@ internal static class InferenceSegment
         return json.ToArray();
     }
 
+    /// <summary>A payload from its bytes, or from its text (records read back, or made by a caller) encoded once.</summary>
     private static void WritePayload(Utf8JsonWriter w, string name, ReadOnlyMemory<byte> utf8, string? text, bool known)
     {
-        if (!utf8.IsEmpty)
-        {
-            if (known || IsJson(utf8.Span))
-            {
-                w.WritePropertyName(name);
-                w.WriteRawValue(utf8.Span, skipInputValidation: true);
-            }
-            else
-            {
-                w.WriteString(name + "_text", utf8.Span);
-            }
-
-            return;
-        }
-
-        if (text is null)
+        if (utf8.IsEmpty && text is null)
         {
             return;
         }
 
-        if (known || IsJson(text))
+        var bytes = utf8.IsEmpty ? System.Text.Encoding.UTF8.GetBytes(text!) : utf8.Span;
+        if (known || IsJson(bytes))
         {
             w.WritePropertyName(name);
-            w.WriteRawValue(text, skipInputValidation: true);
+            w.WriteRawValue(bytes, skipInputValidation: true);
         }
         else
         {
-            w.WriteString(name + "_text", text);
+            w.WriteString(name + "_text", bytes);
         }
     }
 
     /// <summary>Whether the text is one complete JSON value (then it is embedded as it is).</summary>
-    private static bool IsJson(string text)
-    {
-        var length = System.Text.Encoding.UTF8.GetMaxByteCount(text.Length);
-        byte[]? rented = null;
-        var bytes = length <= 1024 ? stackalloc byte[length] : (rented = ArrayPool<byte>.Shared.Rent(length));
-        try
-        {
-            var written = System.Text.Encoding.UTF8.GetBytes(text, bytes);
-            return IsJson(bytes[..written]);
-        }
-        finally
-        {
-            if (rented is not null)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
-        }
-    }
-
     private static bool IsJson(ReadOnlySpan<byte> utf8)
     {
         try
