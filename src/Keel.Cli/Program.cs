@@ -1,5 +1,12 @@
 using System.CommandLine;
 using Keel.Cli.Commands;
+using Keel.Serving.Predictors;
+
+// `keel predict` replaces itself with a process that compiles each method once (PredictProcess).
+PredictProcess.RunWithoutTiering(args);
+
+// Before any thread reads the native environment: ONNX Runtime's telemetry off (OnnxRuntimeEnvironment).
+OnnxRuntimeEnvironment.DisableTelemetry();
 
 var root = new RootCommand("Keel: experiment tracking, model registry, serving and monitoring in one platform.");
 root.Subcommands.Add(ServerCommand.Create());

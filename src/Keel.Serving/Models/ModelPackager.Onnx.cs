@@ -1,5 +1,6 @@
 using Keel.Core.Errors;
 using Keel.Serving.Internal;
+using Keel.Serving.Predictors;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Keel.Serving.Models;
@@ -63,6 +64,7 @@ public sealed partial class ModelPackager
         try
         {
             // Opening the session checks the file is a model ONNX Runtime can run, not only a file.
+            _ = OnnxRuntimeEnvironment.Instance;
             using var session = new InferenceSession(onnxFile);
             signature = options.Signature ?? OnnxGraph.Signature(session);
         }

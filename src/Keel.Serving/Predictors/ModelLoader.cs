@@ -48,7 +48,7 @@ public static class ModelLoader
     /// </summary>
     public static void WarmUp()
     {
-        _ = Microsoft.ML.OnnxRuntime.OrtEnv.Instance();
+        _ = OnnxRuntimeEnvironment.Instance;
         _ = ModelManifest.Parse(
             "artifact_path: model\nflavors:\n  onnx:\n    data: model.onnx\nsignature:\n  inputs: '[{\"type\": \"tensor\", \"tensor-spec\": {\"dtype\": \"float32\", \"shape\": [-1, 1]}}]'\n");
     }

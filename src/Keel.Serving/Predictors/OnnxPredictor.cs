@@ -51,6 +51,7 @@ internal sealed partial class OnnxPredictor : IPredictor
     {
         var data = manifest.GetFlavorString(ModelFlavors.Onnx, "data") ?? "model.onnx";
         var path = ModelFiles.Resolve(modelDirectory, data, "flavors.onnx.data");
+        _ = OnnxRuntimeEnvironment.Instance;
         var sessionOptions = new SessionOptions();
         try
         {

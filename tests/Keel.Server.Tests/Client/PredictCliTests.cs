@@ -1,9 +1,11 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Text;
+using Keel.Cli.Commands;
 using Keel.Client;
 using Keel.Client.Models;
 using Keel.Serving.Models;
+using Keel.Serving.Predictors;
 using Keel.Tabular;
 using Keel.Testing;
 
@@ -105,7 +107,64 @@ public sealed class PredictCliTests(SharedKeelServer fixture) : IClassFixture<Sh
         Assert.Contains("is neither a model folder nor a models:/ or runs:/ URI", model.Stderr, StringComparison.Ordinal);
     }
 
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunKeelAsync(params string[] args)
+    [Fact]
+    public async Task Predict_leaves_no_onnx_runtime_telemetry_in_the_home_folder()
+    {
+        // ONNX Runtime's own telemetry (on by default in its Linux packages since 1.29) writes a
+        // device id and an event database under ~/.cache and uploads from threads of its own; it
+        // stays quiet on CI services, so the variables it looks for are removed here.
+        var home = _folder.Combine("home");
+        Directory.CreateDirectory(home);
+        var environment = new Dictionary<string, string?> { ["HOME"] = home, ["XDG_CACHE_HOME"] = null, [OnnxRuntimeEnvironment.TelemetryVariable] = null };
+        foreach (var ci in (string[])["CI", "TF_BUILD", "GITHUB_ACTIONS", "GITLAB_CI", "CIRCLECI", "TRAVIS", "JENKINS_URL", "CODEBUILD_BUILD_ID", "BUILDKITE", "TEAMCITY_VERSION", "APPVEYOR", "BITBUCKET_BUILD_NUMBER"])
+        {
+            environment[ci] = null;
+        }
+
+        var result = await RunKeelAsync(environment, "predict", "--model", LocalModel(), "--input", RepositoryFiles.SharedFixture("iris.csv"),
+            "--output", _folder.Combine("scored.csv"), "--id-column", "species");
+
+        Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}\n{result.Stderr}");
+        Assert.Empty(Directory.GetFileSystemEntries(home, "*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task Predict_compiles_each_method_once_unless_the_user_chose_tiering()
+    {
+        // The JIT's own list of what it compiled, and at which tier: the process `keel predict`
+        // replaces itself with (PredictProcess) compiles optimized at once, never at tier 0.
+        // Each process's list starts again at 1; the file gets the process before the exec too.
+        var model = LocalModel();
+        async Task<string[]> TiersAsync(string? tiering)
+        {
+            var list = _folder.Combine($"jit-{tiering ?? "default"}.txt");
+            var environment = new Dictionary<string, string?>
+            {
+                ["DOTNET_JitDisasmSummary"] = "1",
+                ["DOTNET_JitStdOutFile"] = list,
+                [PredictProcess.TieringVariable] = tiering,
+                ["COMPlus_TieredCompilation"] = null,
+            };
+            var result = await RunKeelAsync(environment, "predict", "-m", model, "-i", RepositoryFiles.SharedFixture("iris.csv"),
+                "-o", _folder.Combine($"scored-{tiering ?? "default"}.csv"), "--id-column", "species");
+            Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}\n{result.Stderr}");
+            var lines = await File.ReadAllLinesAsync(list);
+            var last = Array.FindLastIndex(lines, l => l.TrimStart().StartsWith("1: JIT compiled", StringComparison.Ordinal));
+            return [.. lines.Skip(last).Select(l => System.Text.RegularExpressions.Regex.Match(l, @"\[([A-Za-z0-9 ]+?)(?: with [A-Za-z ]+)?, IL size").Groups[1].Value).Distinct()];
+        }
+
+        var tiers = await TiersAsync(null);
+        var chosen = await TiersAsync("1");
+
+        Assert.Contains("FullOpts", tiers);
+        Assert.DoesNotContain(tiers, t => t.StartsWith("Tier", StringComparison.Ordinal) || t.Contains("Instrumented", StringComparison.Ordinal));
+        Assert.Contains("Tier0", chosen);
+    }
+
+    private static Task<(int ExitCode, string Stdout, string Stderr)> RunKeelAsync(params string[] args) =>
+        RunKeelAsync(new Dictionary<string, string?>(), args);
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunKeelAsync(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -121,6 +180,18 @@ public sealed class PredictCliTests(SharedKeelServer fixture) : IClassFixture<Sh
 
         info.Environment.Remove("KEEL_TRACKING_URI");
         info.Environment.Remove("MLFLOW_TRACKING_URI");
+        foreach (var (name, value) in environment)
+        {
+            if (value is null)
+            {
+                info.Environment.Remove(name);
+            }
+            else
+            {
+                info.Environment[name] = value;
+            }
+        }
+
         using var process = new Process { StartInfo = info };
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();
