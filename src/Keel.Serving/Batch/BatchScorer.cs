@@ -59,12 +59,13 @@ public static class BatchScorer
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var gate = new SemaphoreSlim(options.Workers);
-        // Room for a finished chunk per worker beside the running ones: the reader then never waits
-        // on the writer with a parsed chunk in hand, and a worker that finishes starts the next at
-        // once (with room for the running ones only, a worker idled for a write and a parse: 23 % of
-        // the time on 2 cores).
+        // Room for one finished chunk beside the running ones: a worker that finishes starts the
+        // next parsed chunk at once, while the writer writes the one before (with room for the
+        // running ones only, a worker idled for a write and a parse: 23 % of the time on 2 cores).
+        // A finished chunk per worker was no faster, and a long file then reached a chunk more in
+        // memory than a short one (docs/benchmarks.md, batch scoring).
         var ordered = Channel.CreateBounded<Task<(Table Output, TableChunk Input)>>(
-            new BoundedChannelOptions(2 * options.Workers) { SingleReader = true, SingleWriter = true });
+            new BoundedChannelOptions(options.Workers + 1) { SingleReader = true, SingleWriter = true });
         using var threads = new ScoringThreads(options.Workers);
         var producer = Task.Run(() => ProduceAsync(predictor, reader, plan, gate, threads, ordered.Writer, stop.Token), CancellationToken.None);
 
