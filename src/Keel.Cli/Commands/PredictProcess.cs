@@ -18,10 +18,18 @@ namespace Keel.Cli.Commands;
 /// else runs. A user's own <c>DOTNET_TieredCompilation</c> is kept; elsewhere, or if the exec
 /// fails, the command runs tiered, as before.
 /// </para>
+/// <para>
+/// The new process also gets one glibc malloc arena (<c>MALLOC_ARENA_MAX=1</c>, unless set):
+/// ONNX Runtime's per-call allocations on the scoring threads then reuse one heap's free blocks
+/// instead of each thread keeping its own; 0.5–0.8 MiB lower peaks for 1M and 10M rows, at the
+/// same rows/s (docs/benchmarks.md, batch scoring).
+/// </para>
 /// </summary>
 internal static partial class PredictProcess
 {
     internal const string TieringVariable = "DOTNET_TieredCompilation";
+
+    internal const string ArenaVariable = "MALLOC_ARENA_MAX";
 
     /// <summary>Returns only when the process was not replaced.</summary>
     public static void RunWithoutTiering(string[] args)
@@ -50,21 +58,25 @@ internal static partial class PredictProcess
 
     /// <summary>
     /// The environment block (NUL-separated <c>NAME=value</c> entries, as in /proc/self/environ)
-    /// with tiering off; null when the user set tiering either way (DOTNET_ or the older COMPlus_ prefix).
+    /// with tiering off and one malloc arena unless the user set that; null when the user set
+    /// tiering either way (DOTNET_ or the older COMPlus_ prefix): then there is no exec.
     /// </summary>
     internal static byte[]? ExecEnvironment(byte[] environment)
     {
+        var arena = false;
         foreach (var entry in Entries(environment))
         {
             if (entry.StartsWith("DOTNET_TieredCompilation="u8) || entry.StartsWith("COMPlus_TieredCompilation="u8))
             {
                 return null;
             }
+
+            arena |= entry.StartsWith("MALLOC_ARENA_MAX="u8);
         }
 
-        var setting = Encoding.ASCII.GetBytes($"{TieringVariable}=0\0");
+        var settings = Encoding.ASCII.GetBytes($"{TieringVariable}=0\0" + (arena ? "" : $"{ArenaVariable}=1\0"));
         var trimmed = environment.AsSpan().TrimEnd((byte)0);
-        return trimmed.IsEmpty ? setting : [.. trimmed, 0, .. setting];
+        return trimmed.IsEmpty ? settings : [.. trimmed, 0, .. settings];
     }
 
     /// <summary>The NUL-terminated entries of a /proc block, without their terminators.</summary>

@@ -18,8 +18,14 @@ public sealed class PredictProcessTests
         var replaced = PredictProcess.ExecEnvironment(environment);
 
         Assert.NotNull(replaced);
-        Assert.Equal(["HOME=/home/ana", "LANG=C.UTF-8", "NOTE=caf\u00e9=1", "DOTNET_TieredCompilation=0"], Read(replaced));
+        Assert.Equal(["HOME=/home/ana", "LANG=C.UTF-8", "NOTE=caf\u00e9=1", "DOTNET_TieredCompilation=0", "MALLOC_ARENA_MAX=1"], Read(replaced));
         Assert.Equal(0, replaced[^1]);
+    }
+
+    [Fact]
+    public void A_malloc_arena_setting_of_the_users_own_is_kept()
+    {
+        Assert.Equal(["MALLOC_ARENA_MAX=4", "DOTNET_TieredCompilation=0"], Read(PredictProcess.ExecEnvironment(Block("MALLOC_ARENA_MAX=4"))!));
     }
 
     [Theory]
@@ -32,10 +38,10 @@ public sealed class PredictProcessTests
     }
 
     [Fact]
-    public void Similar_names_are_not_the_setting_and_an_empty_environment_gets_only_the_setting()
+    public void Similar_names_are_not_the_setting_and_an_empty_environment_gets_only_the_settings()
     {
         Assert.NotNull(PredictProcess.ExecEnvironment(Block("DOTNET_TieredCompilationX=1", "MY_DOTNET_TieredCompilation=1")));
-        Assert.Equal(["DOTNET_TieredCompilation=0"], Read(PredictProcess.ExecEnvironment([])!));
+        Assert.Equal(["DOTNET_TieredCompilation=0", "MALLOC_ARENA_MAX=1"], Read(PredictProcess.ExecEnvironment([])!));
     }
 
     [Fact]
