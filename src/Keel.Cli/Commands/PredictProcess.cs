@@ -97,14 +97,13 @@ internal static partial class PredictProcess
 
     private static void Exec(string path, byte[] commandLine, byte[] environment)
     {
-        var handles = new List<GCHandle>();
+        // The blocks are NUL-separated already: pinned as they are, argv and envp point into them.
+        byte[] pathBytes = [.. Encoding.UTF8.GetBytes(path), 0];
+        byte[][] blocks = [pathBytes, Terminated(commandLine), Terminated(environment)];
+        var handles = blocks.Select(b => GCHandle.Alloc(b, GCHandleType.Pinned)).ToArray();
         try
         {
-            var argv = Pointers(Entries(commandLine), handles);
-            var envp = Pointers(Entries(environment), handles);
-            var pathBytes = Encoding.UTF8.GetBytes(path + "\0");
-            handles.Add(GCHandle.Alloc(pathBytes, GCHandleType.Pinned));
-            _ = Execve(handles[^1].AddrOfPinnedObject(), argv, envp);
+            _ = Execve(handles[0].AddrOfPinnedObject(), Pointers(blocks[1], handles[1]), Pointers(blocks[2], handles[2]));
 
             // Still here: the exec failed (errno in Marshal.GetLastPInvokeError()); run tiered.
         }
@@ -117,18 +116,20 @@ internal static partial class PredictProcess
         }
     }
 
-    /// <summary>A NULL-terminated array of pointers to pinned, NUL-terminated copies of the entries.</summary>
-    private static IntPtr[] Pointers(List<byte[]> entries, List<GCHandle> handles)
+    private static byte[] Terminated(byte[] block) => block is [.., 0] ? block : [.. block, 0];
+
+    /// <summary>A NULL-terminated array of pointers to the entries of a pinned, NUL-terminated block.</summary>
+    private static IntPtr[] Pointers(byte[] block, GCHandle pinned)
     {
-        var pointers = new IntPtr[entries.Count + 1];
-        for (var i = 0; i < entries.Count; i++)
+        var start = pinned.AddrOfPinnedObject();
+        var pointers = new List<IntPtr>();
+        for (var offset = 0; offset < block.Length; offset = Array.IndexOf(block, (byte)0, offset) + 1)
         {
-            var handle = GCHandle.Alloc((byte[])[.. entries[i], 0], GCHandleType.Pinned);
-            handles.Add(handle);
-            pointers[i] = handle.AddrOfPinnedObject();
+            pointers.Add(start + offset);
         }
 
-        return pointers;
+        pointers.Add(IntPtr.Zero);
+        return [.. pointers];
     }
 
     [LibraryImport("libc", EntryPoint = "execve", SetLastError = true)]
