@@ -148,9 +148,12 @@ public sealed class PredictCliTests(SharedKeelServer fixture) : IClassFixture<Sh
             var result = await RunKeelAsync(environment, "predict", "-m", model, "-i", RepositoryFiles.SharedFixture("iris.csv"),
                 "-o", _folder.Combine($"scored-{tiering ?? "default"}.csv"), "--id-column", "species");
             Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}\n{result.Stderr}");
-            var lines = await File.ReadAllLinesAsync(list);
-            var last = Array.FindLastIndex(lines, l => l.TrimStart().StartsWith("1: JIT compiled", StringComparison.Ordinal));
-            return [.. lines.Skip(last).Select(l => System.Text.RegularExpressions.Regex.Match(l, @"\[([A-Za-z0-9 ]+?)(?: with [A-Za-z ]+)?, IL size").Groups[1].Value).Distinct()];
+            // The process before the exec may leave its last line unfinished (its buffer is not
+            // flushed), so the new list is found by its first entry, not by a line start.
+            var text = await File.ReadAllTextAsync(list);
+            var last = text.LastIndexOf("   1: JIT compiled ", StringComparison.Ordinal);
+            Assert.True(last >= 0, text);
+            return [.. text[last..].Split('\n').Select(l => System.Text.RegularExpressions.Regex.Match(l, @"\[([A-Za-z0-9 ]+?)(?: with [A-Za-z ]+)?, IL size").Groups[1].Value).Distinct()];
         }
 
         var tiers = await TiersAsync(null);
