@@ -57,9 +57,10 @@ public sealed class RolloutTests
             .ToList();
         await f.Client.LogInferenceAsync(records);
 
+        // The rollback is a new revision; "serving" once the runtime holds it (until then "updating").
         DeploymentInfo current = null!;
         Assert.True(await DeploymentFixture.EventuallyAsync(async () =>
-            (current = await f.Client.GetDeploymentAsync("guarded")).Rollout!.Status == RolloutState.RolledBack));
+            (current = await f.Client.GetDeploymentAsync("guarded")).Rollout!.Status == RolloutState.RolledBack && current.Status == "serving"));
         Assert.Equal(["blue", "green"], current.Serving.Select(r => r.Route));
         Assert.Equal([0.7, 0.3], current.Serving.Select(r => Math.Round(r.Share, 6)));
         var history = await f.Client.GetDeploymentHistoryAsync("guarded");
