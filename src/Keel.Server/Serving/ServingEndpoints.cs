@@ -322,7 +322,9 @@ internal static class ServingEndpoints
 
         private readonly System.Buffers.ArrayBufferWriter<byte> _buffer = new(512);
 
-        private ResponseJson() => Writer = new Utf8JsonWriter(_buffer);
+        // Relaxed escaping, as the rest of the API writes: a message's quotes stay `'`, not `\u0027`
+        // (the body is JSON for clients, never embedded in HTML).
+        private ResponseJson() => Writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
 
         public Utf8JsonWriter Writer { get; }
 

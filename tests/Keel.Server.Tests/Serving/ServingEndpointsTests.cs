@@ -180,7 +180,10 @@ public sealed partial class ServingEndpointsTests : IAsyncLifetime
         using var badShape = await PostAsync("/v2/models/iris/infer",
             JsonSerializer.Serialize(new { inputs = new[] { new { name = "input", shape = new[] { 1, 3 }, datatype = "FP32", data = new[] { 1.0, 2.0, 3.0 } } } }));
         Assert.Equal(HttpStatusCode.BadRequest, badShape.StatusCode);
-        Assert.Contains("input", JsonDocument.Parse(await badShape.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
+        var badShapeBody = await badShape.Content.ReadAsStringAsync();
+        Assert.Contains("input", JsonDocument.Parse(badShapeBody).RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
+        // Readable as it comes (curl, logs): the message's quotes are not escaped as \u0027.
+        Assert.Contains("'input'", badShapeBody, StringComparison.Ordinal);
 
         // Infer writes its own errors (no endpoint filter): the same {"error"} body for an unknown model or version.
         var oneRow = JsonSerializer.Serialize(new { inputs = new[] { new { name = "input", shape = new[] { 1, 4 }, datatype = "FP32", data = new[] { 5.1, 3.5, 1.4, 0.2 } } } });
