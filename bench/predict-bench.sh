@@ -6,13 +6,15 @@
 # row plus noise of +-0.1, an integer id first) into /tmp, and scores each file three times under
 # /usr/bin/time -v, printing keel's summary (rows/s) and the peak resident memory.
 # Environment: OUT (build folder, default /tmp/keel-predict-cli), DATA (default /tmp/keel-predict-bench),
-# RUNS (runs per size, default 3), KEEP=1 keeps the generated files.
+# RUNS (runs per size, default 3), FORMAT (the output's: parquet (default), csv or jsonl), KEEP=1 keeps
+# the generated files.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 sizes=("$@"); [ ${#sizes[@]} -gt 0 ] || sizes=(1000000 10000000)
 out="${OUT:-/tmp/keel-predict-cli}"
 data="${DATA:-/tmp/keel-predict-bench}"
 runs="${RUNS:-3}"
+format="${FORMAT:-parquet}"
 mkdir -p "$data"
 
 case "$(uname -m)" in x86_64) rid=linux-x64 ;; aarch64 | arm64) rid=linux-arm64 ;; *) rid="" ;; esac
@@ -54,14 +56,14 @@ for rows in "${sizes[@]}"; do
         }
       }' "$fixtures/iris.csv" >"$csv"
   fi
-  echo "== $rows rows ($(du -h "$csv" | cut -f1) CSV) -> Parquet, $(nproc) cores" >&2
+  echo "== $rows rows ($(du -h "$csv" | cut -f1) CSV) -> $format, $(nproc) cores" >&2
   for run in $(seq "$runs"); do
-    "/usr/bin/time" -v "$out/keel" predict --model "$model" --input "$csv" --output "$data/iris-$rows.parquet" --id-column id \
+    "/usr/bin/time" -v "$out/keel" predict --model "$model" --input "$csv" --output "$data/iris-$rows.$format" --id-column id \
       >"$data/run.out" 2>"$data/run.err" || { cat "$data/run.err" >&2; exit 1; }
-    rss=$(awk -F': ' '/Maximum resident set size/ { printf "%.0f", $2 / 1024 }' "$data/run.err")
+    rss=$(awk -F': ' '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }' "$data/run.err")
     wall=$(awk -F': ' '/Elapsed \(wall clock\)/ { print $2 }' "$data/run.err")
     echo "run $run: $(cat "$data/run.out") | process wall $wall, peak RSS $rss MiB, load $(cut -d' ' -f1 /proc/loadavg)"
   done
-  [ "${KEEP:-}" = 1 ] || rm -f "$data/iris-$rows.parquet"
+  [ "${KEEP:-}" = 1 ] || rm -f "$data/iris-$rows.$format"
 done
 [ "${KEEP:-}" = 1 ] || rm -f "$data"/iris-*.csv

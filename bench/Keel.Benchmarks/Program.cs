@@ -60,6 +60,50 @@ if (args is ["bare", var barePort])
     return;
 }
 
+// `writer-memory FORMAT CHUNKS`: what `keel predict`'s output writer keeps per chunk written. Writes
+// CHUNKS chunks of 32,768 rows shaped as the predict benchmark's output (id, label, three float
+// probabilities) to a temporary .FORMAT file and prints the managed heap after a full collection
+// every tenth of the way: flat for CSV and JSON lines; for Parquet it grows by the footer's entry
+// of each row group (one per chunk), which the format has the writer hold until the file ends.
+if (args is ["writer-memory", var format, var chunkCount])
+{
+    const int Rows = 32_768;
+    var chunks = int.Parse(chunkCount, System.Globalization.CultureInfo.InvariantCulture);
+    var random = new Random(7);
+    float Probability() => (float)random.NextDouble();
+    var table = new Table(
+        new Int64Column("id", [.. Enumerable.Range(0, Rows).Select(i => (long)i)]),
+        new Int64Column("label", [.. Enumerable.Range(0, Rows).Select(_ => (long)random.Next(3))]),
+        new FloatColumn("probabilities_0", [.. Enumerable.Range(0, Rows).Select(_ => Probability())]),
+        new FloatColumn("probabilities_1", [.. Enumerable.Range(0, Rows).Select(_ => Probability())]),
+        new FloatColumn("probabilities_2", [.. Enumerable.Range(0, Rows).Select(_ => Probability())]));
+    var path = Path.Combine(Path.GetTempPath(), $"keel-writer-memory-{Environment.ProcessId}.{format}");
+    try
+    {
+        await using var writer = Keel.Serving.Batch.TableChunkWriter.Create(path);
+        long first = 0;
+        for (var c = 1; c <= chunks; c++)
+        {
+            await writer.WriteAsync(table);
+            if (c % Math.Max(1, chunks / 10) == 0 || c == chunks)
+            {
+                var heap = GC.GetTotalMemory(forceFullCollection: true);
+                first = first == 0 ? heap : first;
+                Console.WriteLine(System.FormattableString.Invariant(
+                    $"{c,6} chunks ({(long)c * Rows,11:N0} rows): managed heap {heap / 1024.0,9:F0} KiB, {heap - first,9:N0} bytes more than at the first line"));
+            }
+        }
+
+        await writer.CompleteAsync();
+    }
+    finally
+    {
+        File.Delete(path);
+    }
+
+    return;
+}
+
 // `chunk FILE`: ContentChunker.ChunkFileAsync (FastCDC + SHA-256, no callback) over FILE, as
 // `keel data add` cuts it, timed from open to the last hash; compare with md5sum/sha256sum on the
 // same file in the same run (docs/benchmarks.md).
