@@ -52,10 +52,20 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
 
         // A 405 must name the allowed methods (RFC 9110 §15.5.6); the fallback sets Allow before calling here.
         var allow = context.Response.Headers.Allow;
+        // A scoring request's stamp (X-Request-Id, X-Keel-Model-Version, ...) stays on its error too:
+        // the caller matches the failure to the inference log's record by that id.
+        var stamp = context.Response.Headers
+            .Where(h => h.Key.Equals("X-Request-Id", StringComparison.OrdinalIgnoreCase) || h.Key.StartsWith("X-Keel-", StringComparison.OrdinalIgnoreCase))
+            .ToList();
         context.Response.Clear();
         if (status == StatusCodes.Status405MethodNotAllowed)
         {
             context.Response.Headers.Allow = allow;
+        }
+
+        foreach (var (name, value) in stamp)
+        {
+            context.Response.Headers[name] = value;
         }
 
         context.Response.StatusCode = status;

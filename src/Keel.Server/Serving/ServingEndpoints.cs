@@ -171,6 +171,12 @@ internal static class ServingEndpoints
             (status, error) = (e.Code.HttpStatus(), e.Message);
             throw;
         }
+        catch (BadHttpRequestException e)
+        {
+            // An over-size or broken body: logged with the status the caller gets (413, 400), not 500.
+            (status, error) = (e.StatusCode, e.Message);
+            throw;
+        }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             (status, error) = (StatusCodes.Status500InternalServerError, e.Message);

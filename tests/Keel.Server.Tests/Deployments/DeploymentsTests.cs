@@ -165,6 +165,14 @@ public sealed class DeploymentsTests
         Assert.True(tooLarge.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.RequestEntityTooLarge, $"got {(int)tooLarge.StatusCode}");
         Assert.Equal(404, (await f.InvokeAsync("nope")).Status);
 
+        // Each refused request is in the inference log with the status its caller got (the
+        // over-size body too: not a 500), under the request id its error response carried.
+        var tooLargeId = tooLarge.Headers.GetValues("X-Request-Id").Single();
+        IReadOnlyList<Keel.Core.Inference.InferenceRecord> refused = [];
+        Assert.True(await DeploymentFixture.EventuallyAsync(async () => (refused = await f.Client.SearchInferenceLogAsync("strict")).Count >= 5));
+        Assert.All(refused, r => Assert.True(r.Status is 400 or 413, $"{r.RequestId}: {r.Status} {r.Error}"));
+        Assert.Equal((int)tooLarge.StatusCode, refused.Single(r => r.RequestId == tooLargeId).Status);
+
         var after = await f.InvokeAsync("strict");
         Assert.True(after.Status == 200, $"{after.Status}: {after.Body}");
     }

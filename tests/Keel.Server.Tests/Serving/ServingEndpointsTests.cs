@@ -136,9 +136,12 @@ public sealed partial class ServingEndpointsTests : IAsyncLifetime
     [InlineData("{\"dataframe_split\": {\"columns\": [\"a\"], \"data\": [[1]]", "")]
     public async Task Malformed_scoring_bodies_are_400_with_mlflows_error_body(string body, string mentions)
     {
-        using var response = await PostAsync("/invocations", body);
+        using var response = await PostAsync("/invocations", body, requestId: "bad-1");
         var text = await response.Content.ReadAsStringAsync();
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        // The error keeps the request's stamp, as a success does.
+        Assert.Equal("bad-1", response.Headers.GetValues(ServingEndpoints.RequestIdHeader).Single());
+        Assert.Equal("3", response.Headers.GetValues(ServingEndpoints.ModelVersionHeader).Single());
         using var json = JsonDocument.Parse(text);
         Assert.True(json.RootElement.TryGetProperty("error_code", out _), text);
         Assert.Contains(mentions, json.RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
