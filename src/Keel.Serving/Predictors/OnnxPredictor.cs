@@ -34,7 +34,14 @@ internal sealed partial class OnnxPredictor : IPredictor
         _session = session;
         _sessionOptions = sessionOptions;
         Manifest = manifest;
-        Signature = manifest.Signature is { Inputs: not null } signature ? signature : OnnxGraph.Signature(session);
+        // An MLmodel signature without outputs (`outputs: null`, common when only inputs were
+        // inferred) is completed from the graph, so OIP metadata and requested outputs know them.
+        Signature = manifest.Signature switch
+        {
+            { Inputs: not null, Outputs: not null } signature => signature,
+            { Inputs: not null } signature => new ModelSignature(signature.Inputs, OnnxGraph.Signature(session).Outputs, signature.Params),
+            _ => OnnxGraph.Signature(session),
+        };
         _inputs = [.. session.InputNames.Select(name => new OnnxInput(name, session.InputMetadata[name]))];
         _inputNames = [.. _inputs.Select(i => i.Name)];
         _outputNames = [.. session.OutputNames];

@@ -146,6 +146,28 @@ public sealed class OnnxInputOutputTests : IDisposable
     }
 
     [Fact]
+    public void A_signature_without_outputs_takes_the_graphs_outputs()
+    {
+        // As MLflow writes it when only the inputs were inferred: `outputs: null`.
+        Directory.CreateDirectory(_folder.Combine("m"));
+        File.Copy(Fixtures.Path("iris_forest.onnx"), _folder.Combine("m", "model.onnx"));
+        File.WriteAllText(_folder.Combine("m", "MLmodel"), """
+            flavors:
+              onnx:
+                data: model.onnx
+            signature:
+              inputs: '[{"type": "float", "name": "sepal_length"}, {"type": "float", "name": "sepal_width"}, {"type": "float", "name": "petal_length"}, {"type": "float", "name": "petal_width"}]'
+              outputs: null
+              params: null
+            """);
+
+        using var predictor = ModelLoader.Load(_folder.Combine("m"));
+
+        Assert.Equal(["sepal_length", "sepal_width", "petal_length", "petal_width"], predictor.Signature.Inputs!.Names);
+        Assert.Equal(["label", "probabilities"], predictor.Signature.Outputs!.Names);
+    }
+
+    [Fact]
     public async Task Predictions_on_several_threads_at_once_agree_with_one_thread()
     {
         new ModelPackager(Fixtures.Clock).SaveOnnx(Fixtures.Path("iris_forest.onnx"), _folder.Combine("m"));
