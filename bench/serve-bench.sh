@@ -7,6 +7,9 @@
 #   nolog  the same deployment with the inference log off (sample_rate 0): what the log costs,
 #   batch  the same deployment with micro-batching (max_batch_size 32, max_wait_ms 1),
 #   serve  keel serve --model models:/iris@champion /invocations (inference log sent to the server),
+#   dense, dense-batch  (not in the default list) a model whose call dominates the request (bench
+#          `dense-onnx`: 4 -> 4096 -> 4096 -> 3, 64 MiB of weights read on every call; DENSE_HIDDEN), without and with
+#          micro-batching (max_batch_size 64 rows, max_wait_ms 2): where joining requests pays,
 # with the iris_forest fixture and the 2-row dataframe_split body of the issue.
 #   bench/serve-bench.sh [ROUNDS]   (default 2 rounds of 20 s per target, after one 10 s warm-up each)
 # Environment: DURATION (default 20s), CONNECTIONS (default 32), TARGETS (default "bare dep oip nolog batch serve"),
@@ -39,6 +42,12 @@ curl -sf -X POST http://127.0.0.1:8090/api/2.0/keel/deployments/create -H 'Conte
   -d '{"name": "iris-nolog", "routes": [{"name": "primary", "model_uri": "models:/iris@champion", "weight": 100}], "inference_log": {"sample_rate": 0}}' >/dev/null
 curl -sf -X POST http://127.0.0.1:8090/api/2.0/keel/deployments/create -H 'Content-Type: application/json' \
   -d '{"name": "iris-batched", "routes": [{"name": "primary", "model_uri": "models:/iris@champion", "weight": 100}], "batching": {"max_batch_size": 32, "max_wait_ms": 1}}' >/dev/null
+dotnet "$dll" dense-onnx "$data/dense.onnx" "${DENSE_HIDDEN:-4096}" >&2
+dotnet "$dll" log-onnx http://127.0.0.1:8090 "$data/dense.onnx" dense champion >&2
+curl -sf -X POST http://127.0.0.1:8090/api/2.0/keel/deployments/create -H 'Content-Type: application/json' \
+  -d '{"name": "dense", "routes": [{"name": "primary", "model_uri": "models:/dense@champion", "weight": 100}]}' >/dev/null
+curl -sf -X POST http://127.0.0.1:8090/api/2.0/keel/deployments/create -H 'Content-Type: application/json' \
+  -d '{"name": "dense-batched", "routes": [{"name": "primary", "model_uri": "models:/dense@champion", "weight": 100}], "batching": {"max_batch_size": 64, "max_wait_ms": 2}}' >/dev/null
 "$root/keel" serve --model models:/iris@champion --tracking-uri http://127.0.0.1:8090 --port 8092 --cache-dir "$data/cache" >"$data/serve.log" 2>&1 & pids+=($!)
 wait_for http://127.0.0.1:8092/ping
 
@@ -55,8 +64,9 @@ LUA
 declare -A url=([bare]=http://127.0.0.1:8091/invocations [dep]=http://127.0.0.1:8090/deployments/iris/invocations
   [oip]=http://127.0.0.1:8090/v2/models/iris/infer [batch]=http://127.0.0.1:8090/deployments/iris-batched/invocations
   [nolog]=http://127.0.0.1:8090/deployments/iris-nolog/invocations
-  [serve]=http://127.0.0.1:8092/invocations)
-declare -A script=([bare]=inv.lua [dep]=inv.lua [oip]=oip.lua [batch]=inv.lua [nolog]=inv.lua [serve]=inv.lua)
+  [serve]=http://127.0.0.1:8092/invocations
+  [dense]=http://127.0.0.1:8090/deployments/dense/invocations [dense-batch]=http://127.0.0.1:8090/deployments/dense-batched/invocations)
+declare -A script=([bare]=inv.lua [dep]=inv.lua [oip]=oip.lua [batch]=inv.lua [nolog]=inv.lua [serve]=inv.lua [dense]=inv.lua [dense-batch]=inv.lua)
 targets=(${TARGETS:-bare dep oip nolog batch serve})
 
 run() { # target duration -> "req/s p50 p99 errors"

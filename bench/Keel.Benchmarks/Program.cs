@@ -60,6 +60,34 @@ if (args is ["bare", var barePort])
     return;
 }
 
+// `dense-onnx FILE HIDDEN`: writes an ONNX model whose call dominates a small request, for the
+// micro-batching comparison of bench/serve-bench.sh: iris's input [N, 4] through two hidden layers
+// of HIDDEN units (MatMul, Add, Relu; seeded random weights) to `probabilities` [N, 3] (Softmax)
+// and `label` [N] (ArgMax). Its middle weights are HIDDEN² floats (16 MiB at 2,048), read whole on
+// every call however few rows it has; a batch of requests reads them once.
+if (args is ["dense-onnx", var densePath, var hiddenText])
+{
+    var hidden = int.Parse(hiddenText, System.Globalization.CultureInfo.InvariantCulture);
+    var random = new Random(11);
+    float[] Weights(int rows, int columns) => [.. Enumerable.Range(0, rows * columns).Select(_ => (float)((random.NextDouble() - 0.5) * 2 / Math.Sqrt(rows)))];
+    var builder = new Keel.Serving.Tests.Support.OnnxModelBuilder()
+        .Input("input", Keel.Serving.Tests.Support.OnnxModelBuilder.Float, -1, 4)
+        .Output("label", Keel.Serving.Tests.Support.OnnxModelBuilder.Int64, -1)
+        .Output("probabilities", Keel.Serving.Tests.Support.OnnxModelBuilder.Float, -1, 3)
+        .FloatInitializer("w1", Weights(4, hidden), 4, hidden).FloatInitializer("b1", new float[hidden], hidden)
+        .FloatInitializer("w2", Weights(hidden, hidden), hidden, hidden).FloatInitializer("b2", new float[hidden], hidden)
+        .FloatInitializer("w3", Weights(hidden, 3), hidden, 3)
+        .Node("MatMul", ["input", "w1"], ["m1"]).Node("Add", ["m1", "b1"], ["a1"]).Node("Relu", ["a1"], ["h1"])
+        .Node("MatMul", ["h1", "w2"], ["m2"]).Node("Add", ["m2", "b2"], ["a2"]).Node("Relu", ["a2"], ["h2"])
+        .Node("MatMul", ["h2", "w3"], ["logits"])
+        .Node("Softmax", ["logits"], ["probabilities"], "", Keel.Serving.Tests.Support.OnnxModelBuilder.IntAttribute("axis", 1))
+        .Node("ArgMax", ["logits"], ["label"], "",
+            Keel.Serving.Tests.Support.OnnxModelBuilder.IntAttribute("axis", 1), Keel.Serving.Tests.Support.OnnxModelBuilder.IntAttribute("keepdims", 0));
+    await File.WriteAllBytesAsync(densePath, builder.Build());
+    Console.WriteLine($"{densePath}: 4 -> {hidden} -> {hidden} -> 3, {new FileInfo(densePath).Length / 1048576.0:F1} MiB");
+    return;
+}
+
 // `writer-memory FORMAT CHUNKS`: what `keel predict`'s output writer keeps per chunk written. Writes
 // CHUNKS chunks of 32,768 rows shaped as the predict benchmark's output (id, label, three float
 // probabilities) to a temporary .FORMAT file and prints the managed heap after a full collection

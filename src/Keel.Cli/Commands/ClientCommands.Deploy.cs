@@ -41,13 +41,22 @@ public static partial class ClientCommands
 
         public Option<int?> RetentionDays { get; } = new("--retention-days") { Description = "Days inference records are kept (default 30)." };
 
+        public Option<int?> MaxBatchSize { get; } = new("--max-batch-size")
+        {
+            Description = "Micro-batching: score concurrent requests in one model call of up to this many rows (pays for models whose call dominates a request; docs/benchmarks.md).",
+        };
+
+        public Option<double?> MaxWaitMs { get; } = new("--max-wait-ms") { Description = "Micro-batching: how long a request waits for others to join its call (default 2)." };
+
+        public Option<bool> NoBatching { get; } = new("--no-batching") { Description = "Score each request on its own (the default)." };
+
         public Option<string?> Description { get; } = new("--description") { Description = "A description." };
 
         public Option<string?> Message { get; } = new("--message", "-m") { Description = "Why: recorded with the revision." };
 
         public void AddTo(Command command)
         {
-            foreach (var option in new Option[] { Routes, Shadow, NoShadow, StickyHeader, SampleRate, RetentionDays, Description, Message })
+            foreach (var option in new Option[] { Routes, Shadow, NoShadow, StickyHeader, SampleRate, RetentionDays, MaxBatchSize, MaxWaitMs, NoBatching, Description, Message })
             {
                 command.Options.Add(option);
             }
@@ -62,12 +71,26 @@ public static partial class ClientCommands
             var shadow = parse.GetValue(NoShadow) ? null : parse.GetValue(Shadow) is { } s ? ParseShadow(s) : current?.Shadow;
             var log = current?.InferenceLog ?? InferenceLogSpec.Default;
             log = new InferenceLogSpec(parse.GetValue(SampleRate) ?? log.SampleRate, parse.GetValue(RetentionDays) ?? log.RetentionDays);
-            return new DeploymentSpec(routes, shadow, parse.GetValue(StickyHeader) ?? current?.StickyHeader, log, current?.Batching);
+            return new DeploymentSpec(routes, shadow, parse.GetValue(StickyHeader) ?? current?.StickyHeader, log, Batching(parse, current?.Batching));
+        }
+
+        /// <summary>Micro-batching as the options change it: off with --no-batching, else either limit given on top of the current (or default) ones.</summary>
+        private BatchingSpec? Batching(ParseResult parse, BatchingSpec? current)
+        {
+            if (parse.GetValue(NoBatching))
+            {
+                return null;
+            }
+
+            var rows = parse.GetValue(MaxBatchSize);
+            var wait = parse.GetValue(MaxWaitMs);
+            return rows is null && wait is null ? current : new BatchingSpec(rows ?? current?.MaxBatchSize ?? 32, wait ?? current?.MaxWaitMs ?? 2);
         }
 
         public bool ChangesSpec(ParseResult parse) =>
             parse.GetValue(Routes) is { Length: > 0 } || parse.GetValue(Shadow) is not null || parse.GetValue(NoShadow)
-            || parse.GetValue(StickyHeader) is not null || parse.GetValue(SampleRate) is not null || parse.GetValue(RetentionDays) is not null;
+            || parse.GetValue(StickyHeader) is not null || parse.GetValue(SampleRate) is not null || parse.GetValue(RetentionDays) is not null
+            || parse.GetValue(MaxBatchSize) is not null || parse.GetValue(MaxWaitMs) is not null || parse.GetValue(NoBatching);
     }
 
     private static Command CreateDeployCreateCommand()

@@ -207,6 +207,20 @@ public sealed class CliTests(SharedKeelServer fixture) : IClassFixture<SharedKee
         var deployment = await client.GetDeploymentAsync(name);
         Assert.Equal((2L, 0.5, 0.5), (deployment.Revision, deployment.Spec.Shadow!.Share, deployment.Spec.InferenceLog.SampleRate));
         Assert.Equal(2, deployment.Spec.Routes.Count); // routes kept
+        Assert.Null(deployment.Spec.Batching);
+
+        var batched = await RunKeelAsync("deploy", "update", name, "--max-batch-size", "64");
+        Assert.True(batched.ExitCode == 0, batched.Stderr);
+        Assert.Equal(new Keel.Core.Deployments.BatchingSpec(64, 2), (await client.GetDeploymentAsync(name)).Spec.Batching);
+        var waits = await RunKeelAsync("deploy", "update", name, "--max-wait-ms", "0.5");
+        Assert.True(waits.ExitCode == 0, waits.Stderr);
+        Assert.Equal(new Keel.Core.Deployments.BatchingSpec(64, 0.5), (await client.GetDeploymentAsync(name)).Spec.Batching);
+        var tooBig = await RunKeelAsync("deploy", "update", name, "--max-batch-size", "0");
+        Assert.Equal(1, tooBig.ExitCode);
+        Assert.Contains("batching.max_batch_size", tooBig.Stderr, StringComparison.Ordinal);
+        var unbatched = await RunKeelAsync("deploy", "update", name, "--no-batching");
+        Assert.True(unbatched.ExitCode == 0, unbatched.Stderr);
+        Assert.Null((await client.GetDeploymentAsync(name)).Spec.Batching);
 
         var rollout = await RunKeelAsync("deploy", "update", name, "--rollout", $"models:/{model}/2", "--steps", "25/600s,100", "--min-requests", "10");
         Assert.True(rollout.ExitCode == 0, rollout.Stderr);

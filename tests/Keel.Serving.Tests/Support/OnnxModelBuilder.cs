@@ -3,9 +3,10 @@ using System.Text;
 namespace Keel.Serving.Tests.Support;
 
 /// <summary>
-/// Writes tiny ONNX models (ModelProto, onnx.proto field numbers) so tests can run graphs the
-/// shared fixtures do not have: ZipMap outputs, string/int64/bool/double inputs. Only what those
-/// tests need; the encoding is plain protobuf.
+/// Writes small ONNX models (ModelProto, onnx.proto field numbers) so tests can run graphs the
+/// shared fixtures do not have: ZipMap outputs, string/int64/bool/double inputs, and (for
+/// bench/Keel.Benchmarks, which compiles this file too) a dense network with float weights. Only
+/// what those need; the encoding is plain protobuf.
 /// </summary>
 internal sealed class OnnxModelBuilder
 {
@@ -84,6 +85,23 @@ internal sealed class OnnxModelBuilder
         _initializers.Add(tensor.Text(8, name).Bytes());
         return this;
     }
+
+    /// <summary>A constant float tensor of the given dimensions (weights), stored as raw little-endian bytes.</summary>
+    public OnnxModelBuilder FloatInitializer(string name, float[] values, params long[] dims)
+    {
+        var tensor = new Proto();
+        foreach (var dim in dims)
+        {
+            tensor.Varint(1, dim);
+        }
+
+        var raw = new byte[values.Length * sizeof(float)];
+        System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()).CopyTo(raw);
+        _initializers.Add(tensor.Varint(2, Float).Text(8, name).Message(9, raw).Bytes());
+        return this;
+    }
+
+    public static byte[] IntAttribute(string name, long value) => new Proto().Text(1, name).Varint(3, value).Varint(20, 2).Bytes();
 
     public static byte[] StringsAttribute(string name, params string[] values)
     {
