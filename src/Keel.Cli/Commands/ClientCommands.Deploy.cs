@@ -274,14 +274,23 @@ public static partial class ClientCommands
             return;
         }
 
-        var table = CliOutput.NewTable("Name", "Revision", "Status", "Serving", "Shadow", "Rollout", "Updated");
+        // Micro-batching gets a column only when a listed deployment uses it (it is off by default).
+        var batching = deployments.Any(d => d.Spec.Batching is not null);
+        var table = CliOutput.NewTable(["Name", "Revision", "Status", "Serving", "Shadow", "Rollout", .. batching ? new[] { "Batching" } : [], "Updated"]);
         foreach (var d in deployments)
         {
-            CliOutput.AddRow(table, d.Name, d.Revision.ToString(CultureInfo.InvariantCulture), d.Status,
+            string?[] cells =
+            [
+                d.Name, d.Revision.ToString(CultureInfo.InvariantCulture), d.Status,
                 string.Join(", ", d.Serving.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Route}={r.ModelName}/{r.Version} {r.Share:P0}"))),
                 d.Shadow is { } s ? string.Create(CultureInfo.InvariantCulture, $"{s.ModelName}/{s.Version} {s.Share:P0}") : "",
                 d.Rollout is { } ro ? string.Create(CultureInfo.InvariantCulture, $"{ro.Spec.ModelUri} step {ro.Step + 1}/{ro.Spec.Steps.Count} {ro.Status}") : "",
-                CliOutput.Time(DateTimeOffset.FromUnixTimeMilliseconds(d.LastUpdatedTime)));
+                .. batching
+                    ? new[] { d.Spec.Batching is { } b ? string.Create(CultureInfo.InvariantCulture, $"{b.MaxBatchSize} rows, {b.MaxWaitMs} ms") : "" }
+                    : [],
+                CliOutput.Time(DateTimeOffset.FromUnixTimeMilliseconds(d.LastUpdatedTime)),
+            ];
+            CliOutput.AddRow(table, cells);
         }
 
         output.Write(table);

@@ -215,6 +215,7 @@ public sealed class CliTests(SharedKeelServer fixture) : IClassFixture<SharedKee
         var waits = await RunKeelAsync("deploy", "update", name, "--max-wait-ms", "0.5");
         Assert.True(waits.ExitCode == 0, waits.Stderr);
         Assert.Equal(new Keel.Core.Deployments.BatchingSpec(64, 0.5), (await client.GetDeploymentAsync(name)).Spec.Batching);
+        Assert.Contains("64 rows, 0.5 ms", (await RunKeelAsync("deploy", "show", name)).Stdout, StringComparison.Ordinal);
         var tooBig = await RunKeelAsync("deploy", "update", name, "--max-batch-size", "0");
         Assert.Equal(1, tooBig.ExitCode);
         Assert.Contains("batching.max_batch_size", tooBig.Stderr, StringComparison.Ordinal);
