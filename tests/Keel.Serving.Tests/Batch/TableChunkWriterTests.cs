@@ -63,6 +63,59 @@ public sealed class TableChunkWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task Parquet_of_many_chunks_has_each_row_group_at_its_own_offsets_with_its_statistics_and_leaves_no_spill_file()
+    {
+        // Twenty chunks: more row groups than a Thrift list header holds in its short form (15).
+        var path = _files.Path("many.parquet");
+        await using (var writer = TableChunkWriter.Create(path))
+        {
+            for (var chunk = 0; chunk < 20; chunk++)
+            {
+                await writer.WriteAsync(Chunk(chunk * 50, 50));
+            }
+
+            await writer.CompleteAsync();
+        }
+
+        await using var reader = await ParquetReader.CreateAsync(path);
+        var groups = reader.Metadata!.RowGroups;
+
+        Assert.Equal(1000, reader.Metadata.NumRows);
+        Assert.Equal(20, reader.RowGroupCount);
+        long end = 4;
+        for (var g = 0; g < groups.Count; g++)
+        {
+            Assert.Equal(50, groups[g].NumRows);
+            var id = groups[g].Columns[0].MetaData!;
+            // The pages of each group follow the last group's, in the order they were written.
+            Assert.Equal(end, id.DictionaryPageOffset ?? id.DataPageOffset);
+            end = groups[g].Columns.Max(c => (c.MetaData!.DictionaryPageOffset ?? c.MetaData.DataPageOffset) + c.MetaData.TotalCompressedSize);
+            Assert.Equal((long)(g * 50), BitConverter.ToInt64(id.Statistics!.MinValue));
+            Assert.Equal((long)(g * 50 + 49), BitConverter.ToInt64(id.Statistics.MaxValue));
+            using var group = reader.OpenRowGroupReader(g);
+            var ids = new long?[50];
+            await group.ReadAsync<long>(reader.Schema.DataFields[0], ids.AsMemory(), null);
+            Assert.Equal(Enumerable.Range(g * 50, 50).Select(i => i == 3 ? null : (long?)i), ids);
+        }
+
+        var table = await TableReader.ReadAsync(path);
+        Assert.Equal(BatchFiles.Text(new Table(Chunk(0, 1000).Columns)), BatchFiles.Text(table));
+        Assert.Equal(["many.parquet"], Directory.GetFiles(Path.GetDirectoryName(path)!).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task An_abandoned_parquet_file_leaves_nothing_behind()
+    {
+        var path = _files.Path("abandoned.parquet");
+        await using (var writer = TableChunkWriter.Create(path))
+        {
+            await writer.WriteAsync(Chunk(0, 10));
+        }
+
+        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(path)!));
+    }
+
+    [Fact]
     public async Task Json_lines_have_one_object_per_row_with_null_for_missing_NaN_and_infinity()
     {
         var path = _files.Path("out.jsonl");
