@@ -91,8 +91,8 @@ if (args is ["dense-onnx", var densePath, var hiddenText])
 // `writer-memory FORMAT CHUNKS`: what `keel predict`'s output writer keeps per chunk written. Writes
 // CHUNKS chunks of 32,768 rows shaped as the predict benchmark's output (id, label, three float
 // probabilities) to a temporary .FORMAT file and prints the managed heap after a full collection
-// every tenth of the way: flat for CSV and JSON lines; for Parquet it grows by the footer's entry
-// of each row group (one per chunk), which the format has the writer hold until the file ends.
+// every tenth of the way. It should stay flat for every format; for Parquet it grew by the footer's
+// entry of each row group (3.1 KB a chunk) until those entries were spilled to disk (docs/benchmarks.md).
 if (args is ["writer-memory", var format, var chunkCount])
 {
     const int Rows = 32_768;
