@@ -99,16 +99,7 @@ internal sealed class ParquetChunkWriter : TableChunkWriter
 
     private protected override async Task FinishAsync(CancellationToken cancellationToken)
     {
-        var start = Stream.Position;
-        await ParquetFooter.WriteAsync(_template!, RowCount, _rowGroups, async output =>
-        {
-            _spill!.Position = 0;
-            await _spill.CopyToAsync(output, cancellationToken);
-        }, Stream);
-        var length = new byte[4];
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(length, checked((int)(Stream.Position - start)));
-        await Stream.WriteAsync(length, cancellationToken);
-        await Stream.WriteAsync(ParquetFooter.Magic.ToArray(), cancellationToken);
+        await ParquetFooter.WriteAsync(_template!, RowCount, _rowGroups, _spill!, Stream, cancellationToken);
         await ReleaseAsync();
     }
 

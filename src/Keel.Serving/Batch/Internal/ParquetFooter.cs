@@ -36,7 +36,6 @@ internal static class ParquetFooter
 
     private enum Shape
     {
-        Other,
         RowGroup,
         ColumnChunk,
         ColumnMetaData,
@@ -78,9 +77,9 @@ internal static class ParquetFooter
             }
 
             var (size, element) = reader.ListHeader();
+            var writer = new Writer(output);
             for (var i = 0; i < size; i++)
             {
-                var writer = new Writer(output);
                 Copy(ref reader, ref writer, element, Shape.RowGroup, shift);
             }
 
@@ -91,17 +90,23 @@ internal static class ParquetFooter
     }
 
     /// <summary>
-    /// Writes a FileMetaData that is <paramref name="template"/> with its row count and its row
-    /// groups replaced: <paramref name="rowGroupCount"/> row groups whose bytes <paramref name="rowGroups"/> copies.
+    /// Ends a Parquet file: a FileMetaData that is <paramref name="template"/> with its row count
+    /// and its row groups replaced (<paramref name="rowGroupCount"/> of them, whose bytes
+    /// <paramref name="rowGroups"/> holds from its start), then its length and PAR1.
     /// </summary>
-    public static async Task WriteAsync(ReadOnlyMemory<byte> template, long rows, int rowGroupCount, Func<Stream, Task> rowGroups, Stream output)
+    public static async Task WriteAsync(ReadOnlyMemory<byte> template, long rows, int rowGroupCount, Stream rowGroups, Stream output, CancellationToken ct)
     {
         var head = new ArrayBufferWriter<byte>(template.Length + 16);
-        var tail = new ArrayBufferWriter<byte>(template.Length);
+        var tail = new ArrayBufferWriter<byte>(template.Length + 8);
         FileMetaData(template.Span, rows, rowGroupCount, head, tail);
-        await output.WriteAsync(head.WrittenMemory);
-        await rowGroups(output);
-        await output.WriteAsync(tail.WrittenMemory);
+        var length = checked((int)(head.WrittenCount + rowGroups.Length + tail.WrittenCount));
+        BinaryPrimitives.WriteInt32LittleEndian(tail.GetSpan(4), length);
+        tail.Advance(4);
+        tail.Write(Magic);
+        await output.WriteAsync(head.WrittenMemory, ct);
+        rowGroups.Position = 0;
+        await rowGroups.CopyToAsync(output, ct);
+        await output.WriteAsync(tail.WrittenMemory, ct);
     }
 
     /// <summary>The template's fields up to the row groups' elements in <paramref name="head"/>, the rest in <paramref name="tail"/>.</summary>
@@ -165,12 +170,14 @@ internal static class ParquetFooter
             {
                 writer.ZigZag(reader.ZigZag() + shift);
             }
-            else if (Child(shape, field.Id) is { } child && field.Type == Struct)
+            else if (shape == Shape.ColumnChunk && field.Id == 3)
             {
-                Copy(ref reader, ref writer, Struct, child, shift);
+                // ColumnChunk.meta_data.
+                Copy(ref reader, ref writer, field.Type, Shape.ColumnMetaData, shift);
             }
             else if (shape == Shape.RowGroup && field.Id == 1 && field.Type == List)
             {
+                // RowGroup.columns.
                 var (size, element) = reader.ListHeader();
                 writer.ListHeader(size, element);
                 for (var i = 0; i < size; i++)
@@ -196,8 +203,6 @@ internal static class ParquetFooter
         Shape.ColumnMetaData => id is 9 or 10 or 11 or 14,
         _ => false,
     };
-
-    private static Shape? Child(Shape shape, short id) => shape == Shape.ColumnChunk && id == 3 ? Shape.ColumnMetaData : null;
 
     private ref struct Reader(ReadOnlySpan<byte> data)
     {
